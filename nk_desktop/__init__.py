@@ -1,0 +1,2 @@
+"""NK Desktop."""
+__version__ = "0.1.0"

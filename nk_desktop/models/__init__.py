@@ -1,0 +1,8 @@
+"""SQLAlchemy tables, one module per domain.
+
+Importing this package imports every model module so that ``Base.metadata``
+knows every table (Alembic and the test fixtures rely on it).
+"""
+
+from nk_desktop.models.base import Base, Synced  # noqa: F401
+from nk_desktop.models import journal, school, staff, accounts, pupils  # noqa: F401

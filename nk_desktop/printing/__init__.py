@@ -1,0 +1,1 @@
+"""PDF layouts with reportlab: plain data in, PDF bytes out (no Qt)."""

@@ -1,0 +1,1 @@
+"""Use cases and rules; every call takes the acting user."""

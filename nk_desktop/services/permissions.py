@@ -1,0 +1,251 @@
+"""Who may do what: roles (regulation 39/QC-THNK Điều 3–10) × actions, plus scope.
+
+Every service calls ``require`` before it reads or writes.  Hiding a tab is only
+convenience; this module is the security.  The matrix is data: a changed
+regulation is an edit of ``MATRIX``.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nk_desktop.actor import Actor
+from nk_desktop.errors import PermissionDenied
+from nk_desktop.i18n import _
+from nk_desktop.models.school import (
+    School, SchoolClass, SubjectGroup, SubjectGroupMember, TeachingAssignment,
+)
+
+
+class Role(str, enum.Enum):
+    HIEU_TRUONG = "hieu_truong"
+    PHO_HIEU_TRUONG = "pho_hieu_truong"
+    TO_TRUONG_CM = "to_truong_cm"
+    QUAN_TRI_CSDL = "quan_tri_csdl"
+    GV_CHU_NHIEM = "gv_chu_nhiem"
+    GV_BO_MON = "gv_bo_mon"
+    VAN_THU = "van_thu"
+    KE_TOAN = "ke_toan"
+    THU_VIEN = "thu_vien"
+    Y_TE = "y_te"
+    THIET_BI = "thiet_bi"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.HIEU_TRUONG: _("Hiệu trưởng"),
+    Role.PHO_HIEU_TRUONG: _("Phó hiệu trưởng"),
+    Role.TO_TRUONG_CM: _("Tổ trưởng chuyên môn"),
+    Role.QUAN_TRI_CSDL: _("Quản trị CSDL"),
+    Role.GV_CHU_NHIEM: _("Giáo viên chủ nhiệm"),
+    Role.GV_BO_MON: _("Giáo viên bộ môn"),
+    Role.VAN_THU: _("Tổ trưởng văn phòng / văn thư"),
+    Role.KE_TOAN: _("Kế toán"),
+    Role.THU_VIEN: _("Thư viện"),
+    Role.Y_TE: _("Y tế"),
+    Role.THIET_BI: _("Thiết bị"),
+}
+
+
+def parse_role(text: str) -> Role:
+    """A role from its code ("gv_chu_nhiem") or its Vietnamese name ("Giáo viên chủ nhiệm")."""
+    from nk_desktop.text import fold
+
+    wanted = fold(text.replace("-", "_"))
+    for role in Role:
+        if wanted in (role.value, fold(role.label)):
+            return role
+    choices = ", ".join(r.value for r in Role)
+    raise PermissionDenied(_("Không có vai trò “{text}”. Các vai trò: {choices}.").format(text=text, choices=choices))
+
+
+class Action(str, enum.Enum):
+    # Administration (Điều 3.1, 6.2)
+    ACCOUNT_MANAGE = "account_manage"          # create accounts, assign roles, reset passwords
+    ACCOUNT_DELEGATE = "account_delegate"      # let the DB admin manage accounts
+    SETTINGS_EDIT = "settings_edit"            # password policy and school-wide settings
+    SCHOOL_PROFILE_EDIT = "school_profile_edit"
+    SCHOOL_YEAR_MANAGE = "school_year_manage"  # years, terms, weeks, days off, rollover
+    CLASS_MANAGE = "class_manage"              # classes and their homeroom teachers
+    ASSIGNMENT_MANAGE = "assignment_manage"    # teaching assignments, subject groups
+    SCHOOL_VIEW = "school_view"                # read the school's structure
+    STAFF_VIEW = "staff_view"                  # read staff records (scoped for group heads)
+    STAFF_EDIT = "staff_edit"                  # staff dossiers (Điều 9.1)
+    AUDIT_VIEW = "audit_view"                  # read and verify the audit log
+    # Pupils (Điều 7.1, 4.2)
+    PUPIL_VIEW = "pupil_view"                  # scoped: homeroom class, taught classes
+    PUPIL_EDIT = "pupil_edit"                  # scoped: homeroom class
+    PUPIL_IMPORT = "pupil_import"
+
+
+_H, _P, _TT, _QT = Role.HIEU_TRUONG, Role.PHO_HIEU_TRUONG, Role.TO_TRUONG_CM, Role.QUAN_TRI_CSDL
+_CN, _BM, _VT = Role.GV_CHU_NHIEM, Role.GV_BO_MON, Role.VAN_THU
+ALL_ROLES = frozenset(Role)
+
+# Roles allowed each action school-wide.  ``SCOPED`` below lists roles allowed only
+# within their own class / subject / group; those are checked against the data.
+MATRIX: dict[Action, frozenset[Role]] = {
+    Action.ACCOUNT_MANAGE: frozenset({_H}),  # + the DB admin when the principal allows it
+    Action.ACCOUNT_DELEGATE: frozenset({_H}),
+    Action.SETTINGS_EDIT: frozenset({_H}),
+    Action.SCHOOL_PROFILE_EDIT: frozenset({_H, _QT}),
+    Action.SCHOOL_YEAR_MANAGE: frozenset({_H, _QT}),
+    Action.CLASS_MANAGE: frozenset({_H, _QT}),
+    Action.ASSIGNMENT_MANAGE: frozenset({_H, _P, _QT}),
+    Action.SCHOOL_VIEW: ALL_ROLES,
+    Action.STAFF_VIEW: frozenset({_H, _P, _QT, _VT}),
+    Action.STAFF_EDIT: frozenset({_H, _QT, _VT}),
+    Action.AUDIT_VIEW: frozenset({_H, _P, _QT}),
+    Action.PUPIL_VIEW: frozenset({_H, _P, _QT, Role.Y_TE, Role.KE_TOAN, _VT}),
+    Action.PUPIL_EDIT: frozenset({_H, _P, _QT}),
+    Action.PUPIL_IMPORT: frozenset({_H, _P, _QT}),
+}
+
+SCOPED: dict[Action, frozenset[Role]] = {
+    Action.STAFF_VIEW: frozenset({_TT}),              # the group's members (Điều 5.1)
+    Action.PUPIL_VIEW: frozenset({_CN, _BM, _TT}),     # own class, taught classes, group's classes
+    Action.PUPIL_EDIT: frozenset({_CN}),              # own class (Điều 7.1)
+    Action.PUPIL_IMPORT: frozenset({_CN}),
+}
+
+
+def _roles(actor: Actor) -> set[Role]:
+    return {Role(r) for r in actor.roles if r in Role._value2member_map_}
+
+
+def allowed_roles(action: Action) -> frozenset[Role]:
+    return MATRIX[action] | SCOPED.get(action, frozenset())
+
+
+def may(actor: Actor, action: Action) -> bool:
+    """Whether *actor* may do *action* somewhere (school-wide or in some scope)."""
+    if actor.is_system:
+        return True
+    return bool(_roles(actor) & allowed_roles(action))
+
+
+def deny(action: Action) -> PermissionDenied:
+    return PermissionDenied(
+        _("Tài khoản của bạn không có quyền {action}.").format(action=ACTION_LABELS[action])
+    )
+
+
+ACTION_LABELS = {
+    Action.ACCOUNT_MANAGE: _("quản lý tài khoản"),
+    Action.ACCOUNT_DELEGATE: _("giao quyền quản lý tài khoản"),
+    Action.SETTINGS_EDIT: _("thay đổi cài đặt chung của trường"),
+    Action.SCHOOL_PROFILE_EDIT: _("sửa hồ sơ trường"),
+    Action.SCHOOL_YEAR_MANAGE: _("quản lý năm học và lịch"),
+    Action.CLASS_MANAGE: _("quản lý lớp học"),
+    Action.ASSIGNMENT_MANAGE: _("phân công giảng dạy"),
+    Action.SCHOOL_VIEW: _("xem thông tin trường"),
+    Action.STAFF_VIEW: _("xem hồ sơ cán bộ"),
+    Action.STAFF_EDIT: _("sửa hồ sơ cán bộ"),
+    Action.AUDIT_VIEW: _("xem nhật ký thay đổi"),
+    Action.PUPIL_VIEW: _("xem hồ sơ học sinh của lớp này"),
+    Action.PUPIL_EDIT: _("sửa hồ sơ học sinh của lớp này"),
+    Action.PUPIL_IMPORT: _("nhập danh sách học sinh cho lớp này"),
+}
+
+
+def require(session: Session, actor: Actor, action: Action, *, class_id: uuid.UUID | None = None,
+            staff_id: uuid.UUID | None = None) -> None:
+    """Raise ``PermissionDenied`` unless *actor* may do *action* on the given scope.
+
+    ``class_id`` scopes pupil actions; ``staff_id`` scopes staff reading.  A role
+    that holds an action only in scope is refused when no scope is given.
+    """
+    if actor.is_system:
+        return
+    roles = _roles(actor)
+    if roles & MATRIX[action]:
+        return
+    if action is Action.ACCOUNT_MANAGE and Role.QUAN_TRI_CSDL in roles and db_admin_delegated(session):
+        return
+    scoped = roles & SCOPED.get(action, frozenset())
+    if scoped and _in_scope(session, actor, action, scoped, class_id=class_id, staff_id=staff_id):
+        return
+    raise deny(action)
+
+
+def db_admin_delegated(session: Session) -> bool:
+    """Whether the principal lets the DB admin manage accounts (Điều 3.1)."""
+    return bool(session.scalar(select(School.db_admin_manages_accounts).where(School.deleted.is_(False))))
+
+
+def _in_scope(session: Session, actor: Actor, action: Action, roles: set[Role], *,
+              class_id: uuid.UUID | None, staff_id: uuid.UUID | None) -> bool:
+    if actor.staff_id is None:
+        return False
+    if staff_id is not None and action is Action.STAFF_VIEW:
+        return staff_id == actor.staff_id or staff_id in group_member_ids(session, actor.staff_id)
+    if class_id is None:
+        return False
+    if Role.GV_CHU_NHIEM in roles and class_id in homeroom_class_ids(session, actor.staff_id):
+        return True
+    if action is Action.PUPIL_VIEW:
+        if Role.GV_BO_MON in roles or Role.GV_CHU_NHIEM in roles:
+            if class_id in taught_class_ids(session, actor.staff_id):
+                return True
+        if Role.TO_TRUONG_CM in roles and class_id in group_class_ids(session, actor.staff_id):
+            return True
+    return False
+
+
+def homeroom_class_ids(session: Session, staff_id: uuid.UUID) -> set[uuid.UUID]:
+    return set(session.scalars(
+        select(SchoolClass.id).where(SchoolClass.homeroom_id == staff_id, SchoolClass.deleted.is_(False))
+    ))
+
+
+def taught_class_ids(session: Session, staff_id: uuid.UUID) -> set[uuid.UUID]:
+    return set(session.scalars(
+        select(TeachingAssignment.class_id).where(
+            TeachingAssignment.staff_id == staff_id, TeachingAssignment.deleted.is_(False)
+        )
+    ))
+
+
+def taught_pairs(session: Session, staff_id: uuid.UUID) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """(class, subject) pairs the teacher is assigned: the scope of mark entry."""
+    rows = session.execute(
+        select(TeachingAssignment.class_id, TeachingAssignment.subject_id).where(
+            TeachingAssignment.staff_id == staff_id, TeachingAssignment.deleted.is_(False)
+        )
+    )
+    return {(c, s) for c, s in rows}
+
+
+def led_group_ids(session: Session, staff_id: uuid.UUID) -> set[uuid.UUID]:
+    return set(session.scalars(
+        select(SubjectGroup.id).where(SubjectGroup.head_id == staff_id, SubjectGroup.deleted.is_(False))
+    ))
+
+
+def group_member_ids(session: Session, head_staff_id: uuid.UUID) -> set[uuid.UUID]:
+    """Staff in the groups *head_staff_id* leads."""
+    groups = led_group_ids(session, head_staff_id)
+    if not groups:
+        return set()
+    return set(session.scalars(
+        select(SubjectGroupMember.staff_id).where(
+            SubjectGroupMember.group_id.in_(groups), SubjectGroupMember.deleted.is_(False)
+        )
+    ))
+
+
+def group_class_ids(session: Session, head_staff_id: uuid.UUID) -> set[uuid.UUID]:
+    """Classes whose homeroom teacher is in a group *head_staff_id* leads."""
+    members = group_member_ids(session, head_staff_id)
+    if not members:
+        return set()
+    return set(session.scalars(
+        select(SchoolClass.id).where(SchoolClass.homeroom_id.in_(members), SchoolClass.deleted.is_(False))
+    ))

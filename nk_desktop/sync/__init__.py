@@ -1,0 +1,1 @@
+"""Change journal, shared-folder exchange and backup (no Qt)."""

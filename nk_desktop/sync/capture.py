@@ -1,0 +1,385 @@
+"""The one write path: every change to a synced table is journaled and audited.
+
+A ``before_flush`` hook walks the session's new and changed synced objects and,
+in the same transaction, appends per changed row
+
+* a ``change_record`` (the op the sync ships: table, row, changed fields with
+  their new values, author, hybrid logical clock, this PC's node id), and
+* an ``audit_entry`` (who, when, which record, old → new), hash-chained.
+
+``bulk_insert`` is the same path for imports that must not pay the ORM's
+per-object cost.  Everything else that would write a synced table without
+passing here is refused: ORM bulk UPDATE/DELETE/INSERT statements, hard deletes,
+and (when the database is opened with ``strict_writes``, as in tests) raw SQL,
+through SQLite's authorizer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import hashlib
+import json
+import sqlite3
+import threading
+import uuid
+from typing import Any, Iterable
+
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from nk_desktop.actor import Actor
+from nk_desktop.clock import utcnow
+from nk_desktop.errors import NKError
+from nk_desktop.i18n import _
+from nk_desktop.models.base import Base, is_synced
+from nk_desktop.models.journal import AuditEntry, ChangeRecord, LocalState
+from nk_desktop.sync import hlc
+
+GENESIS_HASH = "0" * 64
+SECRET_MARK = "***"
+META_FIELDS = frozenset({"created_at", "created_by", "updated_at", "updated_by"})
+
+
+class CaptureBypass(NKError):
+    """A write tried to reach a synced table without the journal."""
+
+
+@dataclasses.dataclass
+class RowChange:
+    table: str
+    row_id: uuid.UUID
+    kind: str  # ins | upd | del
+    new: dict[str, Any]  # every changed column (meta included) → new value
+    old: dict[str, Any]  # same keys → old value (None for inserts)
+    label: str
+    class_id: uuid.UUID | None
+    secret: frozenset[str]
+
+
+def jsonable(value: Any) -> Any:
+    """A column value as JSON (dates ISO, UUIDs hex, bytes as a length marker)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"bytes": len(bytes(value)), "sha256": hashlib.sha256(bytes(value)).hexdigest()}
+    return str(value)
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def entry_hash(fields: dict[str, Any]) -> str:
+    """SHA-256 of an audit entry's content (which includes the previous hash)."""
+    return hashlib.sha256(canonical(fields).encode("utf-8")).hexdigest()
+
+
+def audit_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    """The part of an audit row that the hash covers, in a stable form."""
+    return {
+        "seq": entry["seq"],
+        "at": jsonable(entry["at"]),
+        "actor_id": jsonable(entry["actor_id"]),
+        "actor_name": entry["actor_name"],
+        "table": entry["table_name"],
+        "row": jsonable(entry["row_id"]),
+        "label": entry["record_label"],
+        "class": jsonable(entry["class_id"]),
+        "kind": entry["kind"],
+        "changes": entry["changes"],
+        "op": jsonable(entry["op_id"]),
+        "prev": entry["prev_hash"],
+    }
+
+
+def _secret_keys(mapper) -> frozenset[str]:
+    return frozenset(c.key for c in mapper.columns if c.info.get("secret"))
+
+
+def _apply_python_defaults(obj, mapper) -> None:
+    """Fill scalar/callable column defaults now, so the op holds the values stored."""
+    for column in mapper.columns:
+        key = mapper.get_property_by_column(column).key
+        if getattr(obj, key) is None and column.default is not None:
+            default = column.default
+            if default.is_scalar:
+                setattr(obj, key, default.arg)
+            elif default.is_callable:
+                setattr(obj, key, default.arg({}))
+
+
+def _change_for_new(obj, actor: Actor, now: dt.datetime) -> RowChange:
+    mapper = inspect(obj).mapper
+    _apply_python_defaults(obj, mapper)
+    obj.created_at = obj.updated_at = now
+    obj.created_by = obj.updated_by = actor.account_id
+    values = {prop.key: getattr(obj, prop.key) for prop in mapper.column_attrs}
+    return RowChange(
+        table=mapper.local_table.name,
+        row_id=obj.id,
+        kind="ins",
+        new=values,
+        old={key: None for key in values},
+        label=obj.audit_label(),
+        class_id=obj.audit_class_id(),
+        secret=_secret_keys(mapper),
+    )
+
+
+def _change_for_dirty(obj, actor: Actor, now: dt.datetime) -> RowChange | None:
+    state = inspect(obj)
+    mapper = state.mapper
+    new: dict[str, Any] = {}
+    old: dict[str, Any] = {}
+    for prop in mapper.column_attrs:
+        history = state.attrs[prop.key].history
+        if not history.has_changes():
+            continue
+        before = history.deleted[0] if history.deleted else None
+        after = history.added[0] if history.added else None
+        if before == after:
+            continue
+        new[prop.key], old[prop.key] = after, before
+    if not new or set(new) <= META_FIELDS:
+        return None
+    if "id" in new:
+        raise CaptureBypass(_("Không được đổi khóa của một bản ghi."))
+    obj.updated_at, obj.updated_by = now, actor.account_id
+    old.setdefault("updated_at", state.committed_state.get("updated_at"))
+    old.setdefault("updated_by", state.committed_state.get("updated_by"))
+    new["updated_at"], new["updated_by"] = now, actor.account_id
+    kind = "del" if new.get("deleted") is True else "upd"
+    return RowChange(
+        table=mapper.local_table.name,
+        row_id=obj.id,
+        kind=kind,
+        new=new,
+        old=old,
+        label=obj.audit_label(),
+        class_id=obj.audit_class_id(),
+        secret=_secret_keys(mapper),
+    )
+
+
+def session_actor(session: Session) -> Actor:
+    actor = session.info.get("actor")
+    if actor is None:
+        raise CaptureBypass(_("Thao tác ghi dữ liệu phải cho biết người thực hiện."))
+    return actor
+
+
+def _lock_state(session: Session) -> dict[str, LocalState]:
+    """This PC's node id, clock and audit chain head, locked for this transaction."""
+    rows = session.scalars(
+        select(LocalState)
+        .where(LocalState.key.in_(("node_id", "hlc", "audit_head")))
+        .with_for_update()
+    ).all()
+    state = {row.key: row for row in rows}
+    if "node_id" not in state:
+        raise CaptureBypass(_("Cơ sở dữ liệu chưa được khởi tạo (thiếu mã máy)."))
+    for key, initial in (("hlc", "0"), ("audit_head", f"0:{GENESIS_HASH}")):
+        if key not in state:
+            state[key] = LocalState(key=key, value=initial)
+            session.add(state[key])
+    return state
+
+
+def write_journal(session: Session, actor: Actor, changes: Iterable[RowChange]) -> None:
+    """Append the change records and audit entries for *changes* in this transaction."""
+    changes = list(changes)
+    if not changes:
+        return
+    state = _lock_state(session)
+    node_id = uuid.UUID(state["node_id"].value)
+    clock = int(state["hlc"].value)
+    seq_text, prev_hash = state["audit_head"].value.split(":", 1)
+    seq = int(seq_text)
+    now = utcnow()
+    ops, entries = [], []
+    for change in changes:
+        clock = hlc.tick(clock)
+        op_id = uuid.uuid4()
+        ops.append(
+            {
+                "op_id": op_id,
+                "hlc": clock,
+                "node_id": node_id,
+                "author_id": actor.account_id,
+                "table_name": change.table,
+                "row_id": change.row_id,
+                "kind": change.kind,
+                "fields": canonical({k: jsonable(v) for k, v in change.new.items()}),
+                "recorded_at": now,
+            }
+        )
+        seq += 1
+        shown = {}
+        for key, new_value in change.new.items():
+            if key in META_FIELDS or key == "id":
+                continue
+            if change.kind == "ins" and new_value in (None, "", False):
+                continue
+            old_value = change.old.get(key)
+            if key in change.secret:
+                old_value = None if old_value is None else SECRET_MARK
+                new_value = SECRET_MARK
+            shown[key] = [jsonable(old_value), jsonable(new_value)]
+        entry = {
+            "seq": seq,
+            "at": now,
+            "actor_id": actor.account_id,
+            "actor_name": actor.display_name,
+            "table_name": change.table,
+            "row_id": change.row_id,
+            "record_label": change.label,
+            "class_id": change.class_id,
+            "kind": change.kind,
+            "changes": canonical(shown),
+            "op_id": op_id,
+            "prev_hash": prev_hash,
+        }
+        entry["entry_hash"] = prev_hash = entry_hash(audit_fields(entry))
+        entries.append(entry)
+    session.execute(insert(ChangeRecord), ops)
+    session.execute(insert(AuditEntry), entries)
+    state["hlc"].value = str(clock)
+    state["audit_head"].value = f"{seq}:{prev_hash}"
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    synced_new = [o for o in session.new if is_synced(o)]
+    synced_dirty = [o for o in session.dirty if is_synced(o)]
+    if any(is_synced(o) for o in session.deleted):
+        raise CaptureBypass(
+            _("Không được xóa hẳn bản ghi; hãy đánh dấu đã xóa để còn lưu vết.")
+        )
+    if not synced_new and not synced_dirty:
+        return
+    if session.info.get("read_only"):
+        raise CaptureBypass(_("Phiên chỉ đọc không được ghi dữ liệu."))
+    actor = session_actor(session)
+    now = utcnow()
+    changes = [_change_for_new(o, actor, now) for o in synced_new]
+    changes += [c for o in synced_dirty if (c := _change_for_dirty(o, actor, now)) is not None]
+    _allow_raw_writes(True)
+    with session.no_autoflush:
+        write_journal(session, actor, changes)
+
+
+def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[uuid.UUID]:
+    """Insert many rows of a synced *model* with Core speed, journaled like any flush.
+
+    Each dict holds column keys; ``id`` and the meta columns are filled here.
+    Returns the new ids in order.
+    """
+    actor = session_actor(session)
+    if session.info.get("read_only"):
+        raise CaptureBypass(_("Phiên chỉ đọc không được ghi dữ liệu."))
+    mapper = inspect(model)
+    now = utcnow()
+    defaults = {}
+    for column in mapper.columns:
+        if column.default is not None and column.default.is_scalar:
+            defaults[column.key] = column.default.arg
+    secret = _secret_keys(mapper)
+    full_rows, changes = [], []
+    for row in rows:
+        values = {key: None for key in (c.key for c in mapper.columns)}
+        values.update(defaults)
+        values.update(row)
+        values.setdefault("id", None)
+        values["id"] = values["id"] or uuid.uuid4()
+        values.update(created_at=now, updated_at=now, created_by=actor.account_id, updated_by=actor.account_id)
+        full_rows.append(values)
+        probe = model(**{k: v for k, v in values.items() if k in mapper.column_attrs})
+        changes.append(
+            RowChange(
+                table=mapper.local_table.name,
+                row_id=values["id"],
+                kind="ins",
+                new=values,
+                old={k: None for k in values},
+                label=probe.audit_label(),
+                class_id=probe.audit_class_id(),
+                secret=secret,
+            )
+        )
+    if not full_rows:
+        return []
+    _allow_raw_writes(True)
+    try:
+        session.connection().execute(insert(mapper.local_table), full_rows)
+        write_journal(session, actor, changes)
+    finally:
+        _allow_raw_writes(False)
+    return [r["id"] for r in full_rows]
+
+
+def _guard_orm_statements(orm_execute_state) -> None:
+    """Refuse ORM-enabled INSERT/UPDATE/DELETE statements on synced tables."""
+    if not (orm_execute_state.is_update or orm_execute_state.is_delete or orm_execute_state.is_insert):
+        return
+    mapper = orm_execute_state.bind_mapper
+    if mapper is not None and is_synced(mapper.class_):
+        raise CaptureBypass(
+            _("Lệnh ghi hàng loạt vào bảng {table} bỏ qua nhật ký nên bị từ chối.").format(
+                table=mapper.local_table.name
+            )
+        )
+
+
+# --- raw-SQL guard (strict mode): SQLite's authorizer --------------------------------
+
+_capture_state = threading.local()
+_DENY_ACTIONS = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
+
+
+def synced_table_names() -> frozenset[str]:
+    return frozenset(
+        mapper.local_table.name for mapper in Base.registry.mappers if is_synced(mapper.class_)
+    )
+
+
+def install_authorizer(dbapi_connection) -> None:
+    """Reject writes to synced tables on this connection unless inside the capture path."""
+    tables = synced_table_names()
+
+    def authorize(action, arg1, arg2, db_name, trigger):
+        if action in _DENY_ACTIONS and arg1 in tables and not getattr(_capture_state, "open", False):
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    dbapi_connection.set_authorizer(authorize)
+
+
+def _allow_raw_writes(allowed: bool) -> None:
+    """Open or close the capture window of this thread (see ``install_authorizer``)."""
+    _capture_state.open = allowed
+
+
+def end_write() -> None:
+    """Close the capture window whatever happened (called when a write session ends)."""
+    _allow_raw_writes(False)
+
+
+def _after_flush_postexec(session: Session, flush_context) -> None:
+    _allow_raw_writes(False)
+
+
+def install() -> None:
+    """Register the capture hooks on every Session (idempotent)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush_postexec", _after_flush_postexec)
+        event.listen(Session, "do_orm_execute", _guard_orm_statements)

@@ -1,0 +1,1 @@
+"""Qt widgets, one sub-package per tab."""
