@@ -16,7 +16,7 @@ class StaffMember(Synced, Base):
     family_name: Mapped[str] = mapped_column(String(50), info=label("Họ"))
     middle_name: Mapped[str] = mapped_column(String(80), default="", info=label("Tên đệm"))
     given_name: Mapped[str] = mapped_column(String(50), info=label("Tên"))
-    folded_name: Mapped[str] = mapped_column(String(200), default="", info=label("Khóa tìm kiếm", meta=True))
+    folded_name: Mapped[str] = mapped_column(String(200), default="", index=True, info=label("Khóa tìm kiếm", meta=True))
     gender: Mapped[str] = mapped_column(String(3), default="", info=label("Giới tính"))  # "Nam" | "Nữ" | ""
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date, info=label("Ngày sinh"))
     id_number: Mapped[str] = mapped_column(String(12), default="", info=label("Số định danh cá nhân"))

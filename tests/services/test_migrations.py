@@ -1,0 +1,76 @@
+"""Opening files: empty → head, older → upgraded after a safety copy, newer → refused untouched."""
+
+import hashlib
+import sqlite3
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import select
+
+from nk_desktop.db import Database, alembic_config, open_database
+from nk_desktop.errors import DatabaseVersionError
+from nk_desktop.models import Base
+from nk_desktop.models.school import School
+from nk_desktop.services.setup import init_school
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_an_empty_file_is_migrated_to_head(tmp_path):
+    db = open_database(tmp_path / "new.sqlite")
+    assert db.current_revision() == HEAD
+    assert db.has_schema()
+    assert len(db.node_id().hex) == 32
+
+
+def test_the_migrations_build_exactly_the_models(tmp_path):
+    db = open_database(tmp_path / "new.sqlite")
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_sqlite_pragmas(tmp_path):
+    db = open_database(tmp_path / "new.sqlite")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+def test_an_older_file_is_upgraded_after_a_safety_copy(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = open_database(path)
+    init_school(db, "Trường Tiểu học Nguyễn Khuyến", "matkhau123")
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    node = db.node_id()
+    db.dispose()
+
+    reopened = Database(f"sqlite:///{path}")
+    copy = reopened.migrate()
+    assert reopened.current_revision() == HEAD
+    assert copy is not None and copy.exists() and "truoc-nang-cap-0001" in copy.name
+    with sqlite3.connect(copy) as old:
+        assert old.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+    with reopened.read() as session:
+        assert session.scalars(select(School.name)).one() == "Trường Tiểu học Nguyễn Khuyến"
+    assert reopened.node_id() == node
+
+
+def test_a_file_from_a_newer_version_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "future.sqlite"
+    db = open_database(path)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    db.dispose()  # the last connection closing checkpoints the WAL into the file
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(DatabaseVersionError, match="phiên bản NK Desktop mới hơn"):
+        open_database(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    assert not list(tmp_path.glob("*truoc-nang-cap*"))
