@@ -14,24 +14,13 @@ from nk_desktop.db import Database
 from nk_desktop.errors import PermissionDenied, ValidationError
 from nk_desktop.i18n import _
 from nk_desktop.models.staff import StaffMember
-from nk_desktop.services.common import get_live
+from nk_desktop.services.common import get_live, normal_phone
 from nk_desktop.services.permissions import Action, Role, group_member_ids, require
 from nk_desktop.text import fold, nfc, person_sort_key
 
 GENDERS = ("Nam", "Nữ", "")  # "" = not recorded yet
-PHONE_RE = re.compile(r"^(0|\+84)(3|5|7|8|9)\d{8}$|^(0|\+84)2\d{9}$")
 EDITABLE = ("family_name", "middle_name", "given_name", "gender", "date_of_birth", "id_number",
             "phone", "email", "address", "position", "active")
-
-
-def normal_phone(text: str) -> str:
-    """A Vietnamese phone number without spaces or dots, or ``ValidationError``."""
-    digits = re.sub(r"[\s.\-()]", "", text or "")
-    if digits and not PHONE_RE.match(digits):
-        raise ValidationError(
-            _("Số điện thoại “{text}” không phải số Việt Nam (10 chữ số, bắt đầu bằng 0, ví dụ 0912345678).").format(
-                text=text), field="phone")
-    return digits
 
 
 def _clean(fields: dict) -> dict:
