@@ -480,3 +480,35 @@ def may_edit_class(db: Database, actor: Actor, class_id: uuid.UUID) -> bool:
             return False
 
 
+
+
+def promote_class(db: Database, actor: Actor, from_class_id: uuid.UUID, to_class_id: uuid.UUID, *,
+                  keep_back: frozenset[uuid.UUID] = frozenset()) -> int:
+    """Enrol last year's class in next year's class from its first day (lên lớp); returns how many.
+
+    Pupils in *keep_back* (not completing the grade's programme) are left for ``enrol_existing``
+    with ``luu_ban``; pupils who left during the year or already have a class are skipped.
+    """
+    with db.write(actor) as session:
+        require(session, actor, Action.PUPIL_EDIT, class_id=to_class_id)
+        source, source_year = _class_and_year(session, from_class_id)
+        target, target_year = _class_and_year(session, to_class_id)
+        if target_year.start_date <= source_year.start_date:
+            raise ValidationError(_("Lớp lên phải thuộc năm học sau năm học của lớp cũ."), field="class")
+        if target.grade != source.grade + 1:
+            raise ValidationError(
+                _("Học sinh lớp {a} lên lớp thuộc khối {g}, không phải lớp {b}.").format(
+                    a=source.name, g=source.grade + 1, b=target.name), field="class")
+        finishing = session.scalars(select(Enrolment.pupil_id).where(
+            Enrolment.class_id == source.id, Enrolment.deleted.is_(False), Enrolment.end_date.is_(None))).all()
+        already = set(session.scalars(
+            select(Enrolment.pupil_id).join(SchoolClass, SchoolClass.id == Enrolment.class_id).where(
+                SchoolClass.year_id == target_year.id, Enrolment.deleted.is_(False))))
+        moved = 0
+        for pupil_id in finishing:
+            if pupil_id in keep_back or pupil_id in already:
+                continue
+            session.add(Enrolment(pupil_id=pupil_id, class_id=target.id, start_date=target_year.start_date,
+                                  start_reason="dau_nam"))
+            moved += 1
+        return moved

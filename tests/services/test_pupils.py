@@ -207,3 +207,19 @@ def test_unknown_pupil(db, principal):
 
     with pytest.raises(NotFound, match="học sinh"):
         pupils.update_pupil(db, principal, uuid.uuid4(), notes="x")
+
+
+def test_promoting_a_class_to_the_next_grade(db, principal, people, year_id):
+    kept = _add(db, principal, people.class_4a, "Nguyễn Văn An", gender="Nam")
+    _add(db, principal, people.class_4a, "Lê Thị Ánh")
+    left = _add(db, principal, people.class_4a, "Trần Văn Đức", gender="Nam")
+    pupils.transfer_out(db, principal, left, D(2026, 12, 1), "Trường khác")
+    next_year = school.rollover_year(db, principal, year_id, "2027-2028", D(2027, 9, 6))
+    with db.read() as session:
+        wrong = school.class_by_name(session, next_year, "4A").id
+    five_a = school.create_class(db, principal, next_year, "5A")
+    with pytest.raises(ValidationError, match="khối 5"):
+        pupils.promote_class(db, principal, people.class_4a, wrong)
+    assert pupils.promote_class(db, principal, people.class_4a, five_a, keep_back=frozenset({kept})) == 1
+    assert _names(db, principal, five_a) == ["Lê Thị Ánh"]
+    assert pupils.promote_class(db, principal, people.class_4a, five_a, keep_back=frozenset({kept})) == 0
