@@ -2,7 +2,7 @@
 # Try NK Desktop on a sample school: prepares the machine (setup.sh), creates the demo database
 # once, then opens the program on it.
 #   DEMO_DB=path/to/file.sqlite  use another demo file (default: demo/truong-demo.sqlite, git-ignored)
-#   DEMO_PASSWORD=...            password of every sample account (default demo123; nk-admin wants >= 6 characters)
+#   DEMO_PASSWORD=...            password of every sample account (default demo1234)
 #   NK_SMOKE_TEST=1              no window: start offscreen, load everything, exit (for CI and headless boxes)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 
 DEMO_DB="${DEMO_DB:-demo/truong-demo.sqlite}"
-DEMO_PASSWORD="${DEMO_PASSWORD:-demo123}"
+DEMO_PASSWORD="${DEMO_PASSWORD:-demo1234}"
 if [[ ! -e "$DEMO_DB" ]]; then
     mkdir -p "$(dirname "$DEMO_DB")"
     echo "Tạo trường mẫu / creating the demo school: $DEMO_DB"

@@ -25,3 +25,5 @@ for _name, _sub in {
     _path = os.path.join(_FAKE_HOME, _sub)
     os.makedirs(_path, mode=0o700, exist_ok=True)
     os.environ[_name] = _path
+os.environ["NK_DATA_DIR"] = os.path.join(_FAKE_HOME, "nk-data")
+os.environ.pop("NK_DATABASE_URL", None)
