@@ -272,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NKError as error:
         print(f"nk-admin: {error}", file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+        return EXIT_OK
     finally:
         ctx.close()
 

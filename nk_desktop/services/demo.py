@@ -5,7 +5,9 @@ Trường Tiểu học Nguyễn Khuyến with the current school year and the on
 about 50 staff, about 900 pupils with their enrolment history and a few transfers, and one
 login for every role.  Names, dates, codes and assignments come from ``random.Random`` seeded
 with *seed* (record ids stay random).  Everything is written by ``SYSTEM`` through the capture
-path: journaled and audited like any change.
+path: journaled and audited like any change.  Last year's stays end the day after that year's
+last day (``het_nam``); this year's grades 2–5 are last year's classes one grade up, with a
+few pupils who came over the summer (``chuyen_den``) and transfers in and out during each year.
 
 Usernames (every account uses the password given, with no forced change at first login):
 
@@ -141,8 +143,7 @@ MOTHER_JOBS = ("Công nhân", "Kinh doanh", "Công chức", "Nội trợ", "Buô
 POLICY_KINDS = ("Hộ nghèo", "Hộ cận nghèo", "Con thương binh", "Con bệnh binh")
 OTHER_SCHOOLS_NEAR = ("Trường Tiểu học Lạc Viên", "Trường Tiểu học Đằng Giang", "Trường Tiểu học Lê Văn Tám",
                       "Trường Tiểu học Lương Khánh Thiện", "Trường Tiểu học Đông Khê", "Trường Tiểu học Trần Văn Ơn")
-OTHER_PLACES = (f"{CITY}", f"{CITY}", "thành phố Hà Nội", "tỉnh Quảng Ninh", "tỉnh Hưng Yên",
-                "Thành phố Hồ Chí Minh")
+FAR_PLACES = ("thành phố Hà Nội", "tỉnh Quảng Ninh", "tỉnh Hưng Yên", "Thành phố Hồ Chí Minh")
 OTHER_SCHOOLS_FAR = ("Trường Tiểu học Kim Đồng", "Trường Tiểu học Thành Công", "Trường Tiểu học Lý Tự Trọng",
                      "Trường Tiểu học Nguyễn Trãi", "Trường Tiểu học Hoà Bình")
 
@@ -160,8 +161,7 @@ SPECIALISTS = (("gv.tienganh1", 0.85), ("gv.tienganh2", 0.9), ("gv.tinhoc", 0.4)
 @dataclasses.dataclass
 class StaffPlan:
     key: str  # what the demo calls the person: "hieutruong", "gv4b", "gv.tinhoc", "baove1"…
-    position: str
-    fields: dict
+    fields: dict  # for ``staff._create_staff``
     id: uuid.UUID | None = None
 
 
@@ -232,7 +232,7 @@ def _staff_plans(rng: random.Random, names: _Names) -> tuple[list[StaffPlan], di
         middle, given = names.adult(gender)
         dob = names.day_in(rng.randint(*born))
         province = names.pick(BIRTH_PROVINCES)
-        plan = StaffPlan(key, position, dict(
+        plan = StaffPlan(key, dict(
             family_name=names.family(), middle_name=middle, given_name=given, gender=gender,
             date_of_birth=dob, id_number=names.personal_id(province, gender, dob), phone=names.phone(),
             address=names.address(rng.choice(STAFF_WARDS)), position=position,
@@ -270,18 +270,12 @@ def _staff_plans(rng: random.Random, names: _Names) -> tuple[list[StaffPlan], di
     # Two colleagues with the same full name, as happens: the clerk and a homeroom teacher.
     for plan in plans:
         if plan.key in ("vanthu", "gv2c"):
-            plan.fields.update(family_name="Nguyễn", middle_name="Thị", given_name="Hương", gender="Nữ")
+            fields = plan.fields
+            if fields["gender"] != "Nữ":  # the personal ID encodes the gender: issue it anew
+                names.ids.discard(fields["id_number"])
+                fields["id_number"] = names.personal_id(fields["id_number"][:3], "Nữ", fields["date_of_birth"])
+            fields.update(family_name="Nguyễn", middle_name="Thị", given_name="Hương", gender="Nữ")
     return plans, homeroom
-
-
-def _fix_id_gender(plans: list[StaffPlan], names: _Names) -> None:
-    """Keep digit 4 of each personal ID in line with the recorded gender after edits."""
-    for plan in plans:
-        number, gender, dob = plan.fields["id_number"], plan.fields["gender"], plan.fields["date_of_birth"]
-        century = (dob.year // 100 - 19) * 2 + (1 if gender == "Nữ" else 0)
-        if number[3] != str(century):
-            names.ids.discard(number)
-            plan.fields["id_number"] = names.personal_id(number[:3], gender, dob)
 
 
 # --- pupils --------------------------------------------------------------------------------
@@ -308,7 +302,7 @@ class Stay:
 
 
 class _Pupils:
-    """Pupils and families; each pupil dict keeps its stays until written."""
+    """Pupils (column dicts), their families and their stays, by pupil index."""
 
     def __init__(self, rng: random.Random, names: _Names):
         self.rng = rng
@@ -402,13 +396,14 @@ def _plan_pupils(rng: random.Random, names: _Names, session: Session, prev: Scho
     """Every pupil with their stays: this year's classes, last year's, and the transfers."""
     pupils = _Pupils(rng, names)
     y = cur.start_date.year
+    year_over = prev.end_date + dt.timedelta(days=1)  # the first day out of last year's class
     prev_days = _working_days(session, prev.start_date + dt.timedelta(days=21), prev.end_date - dt.timedelta(days=21))
     cur_days = _working_days(session, cur.start_date + dt.timedelta(days=7), reference - dt.timedelta(days=1))
 
     def elsewhere(near: bool) -> str:
         if near:
             return f"{rng.choice(OTHER_SCHOOLS_NEAR)}, {CITY}"
-        return f"{rng.choice(OTHER_SCHOOLS_FAR)}, {rng.choice(OTHER_PLACES[2:])}"
+        return f"{rng.choice(OTHER_SCHOOLS_FAR)}, {rng.choice(FAR_PLACES)}"
 
     sizes = {(g, letter): rng.choice((34, 35, 35, 35)) for g in GRADES for letter in LETTERS}
     rosters: dict[tuple[int, str], list[int]] = {}
@@ -423,7 +418,8 @@ def _plan_pupils(rng: random.Random, names: _Names, session: Session, prev: Scho
                     stays[0].start_reason, stays[0].came_from = "chuyen_den", elsewhere(rng.random() < 0.6)
                     entry = y
                 elif grade >= 2:
-                    stays.insert(0, Stay((prev.name, below), prev.start_date))
+                    stays.insert(0, Stay((prev.name, below), prev.start_date, end_date=year_over,
+                                         end_reason="het_nam"))
                     if rng.random() < 0.008 and prev_days:  # arrived during last year
                         stays[0].start_date = rng.choice(prev_days)
                         stays[0].start_reason, stays[0].came_from = "chuyen_den", elsewhere(rng.random() < 0.5)
@@ -437,13 +433,15 @@ def _plan_pupils(rng: random.Random, names: _Names, session: Session, prev: Scho
     # Last year: pupils who left during the year, and the grade-5 classes that finished primary school.
     for grade in range(1, 5):
         for letter in LETTERS:
-            if prev_days and rng.random() < 0.3:
+            stayed = sum(len(pupils.stays[i]) == 2 for i in rosters[(grade + 1, letter)])
+            if prev_days and rng.random() < 0.3 and stayed < MAX_CLASS_SIZE:
                 stay = Stay((prev.name, f"{grade}{letter}"), prev.start_date, end_date=rng.choice(prev_days),
                             end_reason="chuyen_di", went_to=elsewhere(rng.random() < 0.4))
                 pupils.new(y - 1 - 5 - grade, y - grade, [stay])
     for letter in LETTERS:
         for _n in range(rng.choice((33, 34, 35))):
-            pupils.new(y - 11, y - 5, [Stay((prev.name, f"5{letter}"), prev.start_date)])
+            pupils.new(y - 11, y - 5, [Stay((prev.name, f"5{letter}"), prev.start_date, end_date=year_over,
+                                            end_reason="het_nam")])
     # This year: a handful of transfers out, then in (never above the legal class size).
     if cur_days:
         ever = {key: len(r) for key, r in rosters.items()}
@@ -505,7 +503,7 @@ def _specialist_for(code: str, grade: int, letter: str, specialists: dict[str, l
     teachers = specialists[code]
     if len(teachers) == 1:
         return teachers[0]
-    classes = [(g, l) for g in (range(3, 6) if code == "NN1" else GRADES) for l in LETTERS]
+    classes = [(g, x) for g in (range(3, 6) if code == "NN1" else GRADES) for x in LETTERS]
     half = (len(classes) + 1) // 2
     return teachers[0] if classes.index((grade, letter)) < half else teachers[1]
 
@@ -557,7 +555,6 @@ def build_demo_school(db: Database, password: str, *, seed: int = 2026, on: dt.d
 
     names = _Names(rng_staff)
     plans, homeroom = _staff_plans(rng_staff, names)
-    _fix_id_gender(plans, names)
     by_key = {p.key: p for p in plans}
 
     password_hash = accounts.hash_password(password)
@@ -630,16 +627,16 @@ def build_demo_school(db: Database, password: str, *, seed: int = 2026, on: dt.d
         # Pupils and their enrolments.
         pupil_names = _Names(rng_pupils)
         pupil_names.phones, pupil_names.ids = names.phones, names.ids  # unique across staff and pupils
-        plan = _plan_pupils(rng_pupils, pupil_names, session, prev, cur, reference)
+        roll = _plan_pupils(rng_pupils, pupil_names, session, prev, cur, reference)
         pupil_rows = [dict(row, folded_name=fold(join_name(row["family_name"], row["middle_name"],
                                                             row["given_name"])))
-                      for row in plan.pupils]
+                      for row in roll.pupils]
         pupil_ids = bulk_insert(session, Pupil, pupil_rows)
         enrolments = [
             dict(pupil_id=pupil_id, class_id=classes[stay.class_key].id, start_date=stay.start_date,
                  start_reason=stay.start_reason, came_from=stay.came_from, end_date=stay.end_date,
                  end_reason=stay.end_reason, went_to=stay.went_to)
-            for pupil_id, stays in zip(pupil_ids, plan.stays) for stay in stays
+            for pupil_id, stays in zip(pupil_ids, roll.stays) for stay in stays
         ]
         bulk_insert(session, Enrolment, enrolments)
 

@@ -22,7 +22,7 @@ from nk_desktop.errors import ValidationError
 from nk_desktop.models import Base
 from nk_desktop.models.journal import AuditEntry, ChangeRecord
 from nk_desktop.models.school import School, SchoolClass
-from nk_desktop.services import accounts, school, staff
+from nk_desktop.services import accounts, pupils, school, staff
 from nk_desktop.services.permissions import Role
 from nk_desktop.sync.capture import CaptureBypass, jsonable, synced_table_names
 
@@ -121,8 +121,32 @@ def _writes(db, principal, people, year_id):
         ("school.create_group", lambda: school.create_group(
             db, principal, year_id, "Tổ 5", head_id=state["new_staff"], member_ids=[staff_id])),
         ("school.rollover_year", lambda: school.rollover_year(
-            db, principal, year_id, "2027-2028" if "year2" not in state else "2027-2028", dt.date(2027, 9, 6))),
+            db, principal, year_id, "2027-2028", dt.date(2027, 9, 6))),
+        ("pupils.add_pupil", lambda: state.setdefault("pupil", pupils.add_pupil(
+            db, principal, people.class_4a, {"full_name": "Đặng Thị Hoà", "date_of_birth": dt.date(2016, 3, 2),
+                                             "gender": "Nữ", "personal_id": "031316001234"}))),
+        ("pupils.update_pupil", lambda: pupils.update_pupil(db, principal, state["pupil"], ethnicity="Tày")),
+        ("pupils.move_to_class", lambda: pupils.move_to_class(
+            db, principal, state["pupil"], people.class_4b, dt.date(2026, 10, 5))),
+        ("pupils.transfer_out", lambda: pupils.transfer_out(
+            db, principal, state["pupil"], dt.date(2026, 11, 2), "Trường Tiểu học Lê Lợi")),
+        ("pupils.enrol_existing", lambda: pupils.enrol_existing(
+            db, principal, state["pupil"], people.class_4a, start_date=dt.date(2026, 12, 1), start_reason="tro_lai")),
+        ("pupils.drop_out", lambda: pupils.drop_out(db, principal, state["pupil"], dt.date(2027, 1, 4), "Theo gia đình")),
+        ("pupils.promote_class", lambda: pupils.promote_class(
+            db, principal, state.setdefault("3a", school.create_class(db, principal, year_id, "3A")),
+            _next_year_class(db, principal, year_id, "4C"))),
     ]
+
+
+def _next_year_class(db, principal, year_id, name):
+    """A class of next year, with a pupil in last year's 3A to promote into it."""
+    with db.read() as session:
+        next_year = school.year_by_name(session, "2027-2028").id
+        three_a = school.class_by_name(session, year_id, "3A").id
+    pupils.add_pupil(db, principal, three_a, {"full_name": "Lê Văn An", "date_of_birth": dt.date(2017, 1, 1),
+                                            "gender": "Nam"})
+    return school.create_class(db, principal, next_year, name)
 
 
 WRITE_NAMES = {
@@ -132,6 +156,8 @@ WRITE_NAMES = {
     "school.create_school_year", "school.set_governing_body", "school.add_day_off", "school.remove_day_off",
     "school.create_class", "school.set_homeroom", "school.assign_teacher", "school.unassign",
     "school.create_group", "school.rollover_year",
+    "pupils.add_pupil", "pupils.update_pupil", "pupils.move_to_class", "pupils.transfer_out",
+    "pupils.enrol_existing", "pupils.drop_out", "pupils.promote_class",
 }
 # Writes exercised by their own modules' tests (setup makes the file; demo is tested whole;
 # login writes only this PC's non-synced login state).
