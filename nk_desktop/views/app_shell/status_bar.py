@@ -1,0 +1,53 @@
+"""The status bar: who is logged in with which roles, the school year, where the data lives."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from nk_desktop.actor import Actor
+from nk_desktop.i18n import _
+from nk_desktop.services.permissions import Role
+from nk_desktop.views.app_shell.info import ShellInfo
+from nk_desktop.views.common import ElidedLabel
+
+LOCATION_MAX_WIDTH = 420  # longer paths are shortened in the middle; the tooltip has the whole path
+
+
+def role_labels(actor: Actor) -> str:
+    """The actor's roles in Vietnamese, in the regulation's order."""
+    labels = [role.label for role in Role if role.value in actor.roles]
+    return ", ".join(labels) if labels else _("chưa có vai trò")
+
+
+def user_text(actor: Actor) -> str:
+    who = actor.username if actor.display_name == actor.username else f"{actor.display_name} ({actor.username})"
+    return _("Người dùng: {who} — {roles}").format(who=who, roles=role_labels(actor))
+
+
+class ShellStatusBar(QStatusBar):
+    def __init__(self, actor: Actor, info: ShellInfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.user_label = QLabel(user_text(actor))
+        self.user_label.setObjectName("user")
+        self.year_label = QLabel(
+            _("Năm học {name}").format(name=info.year_name) if info.year_name else _("Chưa có năm học")
+        )
+        self.year_label.setObjectName("year")
+        self.location_label = ElidedLabel(_("Dữ liệu: {location}").format(location=info.location))
+        self.location_label.setObjectName("location")
+        self.location_label.setMaximumWidth(LOCATION_MAX_WIDTH)
+        self.addPermanentWidget(self.user_label)
+        self.addPermanentWidget(_separator())
+        self.addPermanentWidget(self.year_label)
+        self.addPermanentWidget(_separator())
+        self.addPermanentWidget(self.location_label)
+
+    def texts(self) -> list[str]:
+        return [self.user_label.text(), self.year_label.text(), self.location_label.text()]
+
+
+def _separator() -> QLabel:
+    label = QLabel("|")
+    label.setForegroundRole(QPalette.ColorRole.Mid)
+    return label
