@@ -104,12 +104,13 @@ def _clusters(text: str) -> list[tuple[str, str]]:
 
 
 def _field_key(value: str, tones: dict[str, int]) -> tuple:
-    """Key of one name part: per syllable (letter ranks, tone ranks, foreign marks).
+    """Key of one name part: per syllable (letter ranks, foreign marks, tone ranks).
 
     Syllables are runs of letters and digits; spaces, hyphens, apostrophes and other
     symbols separate them.  The tone is collected from wherever its mark sits, so "Hoà"
     and "Hòa" get the same key.  Marks that are neither tones nor ă/â/ê/ô/ơ/ư modifiers
-    (ü, ç in foreign names) rank after the tone, like ICU's secondary accents.
+    (ü, ç in foreign names) keep their base letter's rank and only break ties of letters,
+    before the tone, as ICU does ("Mùa" < "Müa"); Vietnamese names never have them.
     """
     syllables = []
     letters: list[tuple[int, int]] = []
@@ -133,7 +134,7 @@ def _field_key(value: str, tones: dict[str, int]) -> tuple:
             extras.append(tuple(map(ord, modifiers)))
         else:  # a separator (its marks, and stray marks, are ignored) or the end
             if letters:
-                syllables.append((tuple(letters), tuple(tone), tuple(extras)))
+                syllables.append((tuple(letters), tuple(extras), tuple(tone)))
             letters, tone, extras = [], [], []
     return tuple(syllables)
 

@@ -32,7 +32,7 @@ class AccountRole(Synced, Base):
 
     __tablename__ = "account_role"
 
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"), index=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"), index=True, info=label("Tài khoản"))
     role: Mapped[str] = mapped_column(String(32), info=label("Vai trò"))
 
     def audit_label(self) -> str:
@@ -44,7 +44,7 @@ class LoginState(Base):
 
     __tablename__ = "login_state"
 
-    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, info=label("Tài khoản"))
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -56,8 +56,8 @@ class Enrolment(Synced, Base):
 
     __tablename__ = "enrolment"
 
-    pupil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupil.id"), index=True)
-    class_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_class.id"), index=True)
+    pupil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupil.id"), index=True, info=label("Học sinh"))
+    class_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_class.id"), index=True, info=label("Lớp"))
     start_date: Mapped[dt.date] = mapped_column(Date, info=label("Vào lớp từ ngày"))
     start_reason: Mapped[str] = mapped_column(String(32), default="dau_nam", info=label("Hình thức vào lớp"))
     came_from: Mapped[str] = mapped_column(String(200), default="", info=label("Chuyển đến từ"))

@@ -54,7 +54,7 @@ class SchoolYear(Synced, Base):
 class Term(Synced, Base):
     __tablename__ = "term"
 
-    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True)
+    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True, info=label("Năm học"))
     number: Mapped[int] = mapped_column(Integer, info=label("Học kì"))
     start_date: Mapped[dt.date] = mapped_column(Date, info=label("Ngày bắt đầu"))
     end_date: Mapped[dt.date] = mapped_column(Date, info=label("Ngày kết thúc"))
@@ -68,7 +68,7 @@ class TeachingWeek(Synced, Base):
 
     __tablename__ = "teaching_week"
 
-    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True)
+    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True, info=label("Năm học"))
     number: Mapped[int] = mapped_column(Integer, info=label("Tuần"))
     term: Mapped[int] = mapped_column(Integer, info=label("Học kì"))
     start_date: Mapped[dt.date] = mapped_column(Date, info=label("Từ ngày"))
@@ -114,9 +114,9 @@ class CurriculumEntry(Synced, Base):
 
     __tablename__ = "curriculum_entry"
 
-    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True)
+    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True, info=label("Năm học"))
     grade: Mapped[int] = mapped_column(Integer, info=label("Khối"))
-    subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subject.id"))
+    subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subject.id"), info=label("Môn"))
     periods_per_year: Mapped[int] = mapped_column(Integer, info=label("Số tiết/năm"))
     tested_milestones: Mapped[str] = mapped_column(String(32), default="", info=label("Kiểm tra định kì"))
     source: Mapped[str] = mapped_column(Text, default="", info=label("Căn cứ"))
@@ -128,7 +128,7 @@ class CurriculumEntry(Synced, Base):
 class SchoolClass(Synced, Base):
     __tablename__ = "school_class"
 
-    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True)
+    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True, info=label("Năm học"))
     name: Mapped[str] = mapped_column(String(16), info=label("Lớp"))
     grade: Mapped[int] = mapped_column(Integer, info=label("Khối"))
     homeroom_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -148,9 +148,9 @@ class TeachingAssignment(Synced, Base):
 
     __tablename__ = "teaching_assignment"
 
-    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True)
-    class_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_class.id"), index=True)
-    subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subject.id"))
+    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True, info=label("Năm học"))
+    class_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_class.id"), index=True, info=label("Lớp"))
+    subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subject.id"), info=label("Môn"))
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_member.id"), index=True, info=label("Giáo viên"))
 
     def audit_label(self) -> str:
@@ -165,7 +165,7 @@ class SubjectGroup(Synced, Base):
 
     __tablename__ = "subject_group"
 
-    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True)
+    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True, info=label("Năm học"))
     name: Mapped[str] = mapped_column(String(100), info=label("Tên tổ"))
     head_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_member.id"), info=label("Tổ trưởng"))
 
@@ -176,8 +176,8 @@ class SubjectGroup(Synced, Base):
 class SubjectGroupMember(Synced, Base):
     __tablename__ = "subject_group_member"
 
-    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subject_group.id"), index=True)
-    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_member.id"), index=True)
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subject_group.id"), index=True, info=label("Tổ"))
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_member.id"), index=True, info=label("Cán bộ"))
 
     def audit_label(self) -> str:
         return "thành viên tổ"

@@ -26,6 +26,10 @@ TABLE_NOUNS = {
     "teaching_assignment": _("phân công"), "subject_group": _("tổ chuyên môn"),
     "subject_group_member": _("thành viên tổ"), "staff_member": _("cán bộ"), "account": _("tài khoản"),
     "account_role": _("vai trò"), "pupil": _("học sinh"), "enrolment": _("quá trình học"),
+    "subject_result": _("kết quả môn học"), "trait_result": _("phẩm chất, năng lực"),
+    "year_result": _("kết quả cuối năm"), "mark_lock": _("khóa sổ điểm"), "test_date": _("lịch kiểm tra"),
+    "entry_week": _("hạn nhập"), "correction_request": _("biên bản sửa điểm"), "evidence": _("minh chứng"),
+    "comment_template": _("nhận xét mẫu"),
 }
 
 # Kinds of record as the viewer's filter offers them.
@@ -35,9 +39,11 @@ KINDS = {
     "school": ("school", "school_year", "term", "teaching_week", "day_off", "subject", "curriculum_entry",
                "school_class", "teaching_assignment", "subject_group", "subject_group_member"),
     "pupils": ("pupil", "enrolment"),
+    "marks": ("subject_result", "trait_result", "year_result", "mark_lock", "test_date", "entry_week",
+              "correction_request", "evidence", "comment_template"),
 }
 KIND_LABELS = {"accounts": _("Tài khoản"), "staff": _("Cán bộ"), "school": _("Trường, lớp, lịch"),
-               "pupils": _("Học sinh")}
+               "pupils": _("Học sinh"), "marks": _("Sổ điểm")}
 
 
 def _field_labels() -> dict[tuple[str, str], str]:
@@ -59,36 +65,91 @@ def field_label(table: str, column: str) -> str:
     return _LABELS.get((table, column), column)
 
 
-def _show(value) -> str:
-    if value is None or value == "":
-        return _("(trống)")
-    if value is True:
-        return _("có")
-    if value is False:
-        return _("không")
-    if isinstance(value, dict) and "bytes" in value:
-        return _("tệp {n} byte").format(n=value["bytes"])
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
-        except ValueError:
-            pass
-    return str(value)
+# Fields worth naming when a record is added (the rest is in the record's label).
+INSERT_DETAILS = {
+    "account_role": ("role", "account_id"),
+    "teaching_assignment": ("staff_id", "subject_id", "class_id"),
+    "subject_group_member": ("staff_id", "group_id"),
+    "enrolment": ("pupil_id", "class_id", "start_date"),
+    "subject_result": ("pupil_id", "subject_id", "level", "score"),
+    "trait_result": ("pupil_id", "trait", "level"),
+    "mark_lock": ("class_id", "grade", "subject_id", "milestone", "locked"),
+}
 
 
-def sentence(entry: AuditEntry) -> str:
+class Names:
+    """Turns stored ids into the names people know (one query per kind, per listing)."""
+
+    def __init__(self, session: Session | None = None):
+        self.by_id: dict[str, str] = {}
+        if session is None:
+            return
+        from nk_desktop.models.accounts import Account
+        from nk_desktop.models.pupils import Pupil
+        from nk_desktop.models.school import SchoolClass, SchoolYear, Subject, SubjectGroup
+        from nk_desktop.models.staff import StaffMember
+
+        for model, label in ((StaffMember, lambda r: r.full_name), (Account, lambda r: r.username),
+                             (SchoolClass, lambda r: _("lớp {n}").format(n=r.name)), (Subject, lambda r: r.name),
+                             (SchoolYear, lambda r: r.name), (SubjectGroup, lambda r: r.name),
+                             (Pupil, lambda r: r.full_name)):
+            for row in session.scalars(select(model)):
+                self.by_id[row.id.hex] = label(row)
+
+    def show(self, key: str, value) -> str:
+        from nk_desktop.services.assessment_rules import SUBJECT_LEVELS, TRAIT_LEVELS, TRAIT_NAMES
+        from nk_desktop.services.permissions import ROLE_LABELS, Role
+
+        if value is None or value == "":
+            return _("(trống)")
+        if value is True:
+            return _("có")
+        if value is False:
+            return _("không")
+        if isinstance(value, dict) and "bytes" in value:
+            return _("tệp {n} byte").format(n=value["bytes"])
+        if isinstance(value, str):
+            if key == "role" and value in Role._value2member_map_:
+                return ROLE_LABELS[Role(value)]
+            if key == "level":
+                return SUBJECT_LEVELS.get(value) or TRAIT_LEVELS.get(value) or value
+            if key == "trait":
+                return TRAIT_NAMES.get(value, value)
+            if len(value) == 32 and value in self.by_id:
+                return self.by_id[value]
+            if len(value) == 10 and value[4] == "-" and value[7] == "-":
+                try:
+                    return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+                except ValueError:
+                    pass
+            if len(value) >= 19 and value[4] == "-" and value[10] == "T":
+                try:
+                    return to_local(dt.datetime.fromisoformat(value)).strftime("%H:%M %d/%m/%Y")
+                except ValueError:
+                    pass
+        return str(value)
+
+
+def sentence(entry: AuditEntry, names: Names | None = None) -> str:
     """The entry as a plain Vietnamese sentence: "Cô Lan sửa Tên của lớp 4A từ 6 thành 8 lúc 20:14 ngày 15/01/2026"."""
     when = to_local(entry.at)
     at = _("lúc {t:%H:%M} ngày {t:%d/%m/%Y}").format(t=when)
     what = entry.record_label or TABLE_NOUNS.get(entry.table_name, entry.table_name)
+    names = names or Names()
     changes = json.loads(entry.changes)
     if entry.kind == "ins":
+        details = [
+            f"{field_label(entry.table_name, key)}: {names.show(key, changes[key][1])}"
+            for key in INSERT_DETAILS.get(entry.table_name, ()) if key in changes
+        ]
+        if details:
+            what = f"{what} ({'; '.join(details)})"
         return _("{who} thêm {what} {at}.").format(who=entry.actor_name, what=what, at=at)
     if entry.kind == "del":
         return _("{who} xóa {what} {at}.").format(who=entry.actor_name, what=what, at=at)
     parts = [
         _("{field} từ {old} thành {new}").format(
-            field=field_label(entry.table_name, key), old=_show(old), new=_show(new))
+            field=field_label(entry.table_name, key), old=names.show(key, old), new=names.show(key, new))
         for key, (old, new) in changes.items()
     ]
     return _("{who} sửa {changes} của {what} {at}.").format(
@@ -123,10 +184,12 @@ def list_entries(db: Database, actor: Actor, *, actor_id: uuid.UUID | None = Non
         if kind is not None:
             query = query.where(AuditEntry.table_name.in_(KINDS[kind]))
         table_kind = {t: k for k, tables in KINDS.items() for t in tables}
+        entries = session.scalars(query).all()
+        names = Names(session)
         return [
             AuditRow(e.seq, to_local(e.at), e.actor_name, KIND_LABELS.get(table_kind.get(e.table_name, ""), ""),
-                     sentence(e))
-            for e in session.scalars(query)
+                     sentence(e, names))
+            for e in entries
         ]
 
 

@@ -119,3 +119,18 @@ def test_deleting_the_newest_entries_is_detected(db, principal):
 def test_system_changes_are_attributed_to_the_system(db, principal):
     school.add_day_off(db, SYSTEM, dt.date(2026, 12, 2), "Nghỉ")
     assert audit.list_entries(db, principal)[0].sentence.startswith("Hệ thống thêm ngày 02/12/2026")
+
+
+def test_sentences_name_people_roles_and_times_instead_of_ids(db, people, principal):
+    from nk_desktop.services import accounts
+
+    school.set_homeroom(db, principal, people.class_4b, people.staff[Role.THU_VIEN])
+    accounts.set_roles(db, principal, people.actors[Role.KE_TOAN].account_id, [Role.KE_TOAN, Role.Y_TE])
+    accounts.reset_password(db, principal, "ke.toan", "tam123456")
+    newest = [r.sentence for r in audit.list_entries(db, principal, limit=3)]
+    assert "Đổi mật khẩu lúc từ" in newest[0] and "T" not in newest[0].split("Đổi mật khẩu lúc từ ")[1][:20]
+    assert "thêm vai trò (Vai trò: Y tế; Cán bộ" not in newest[1]
+    assert "thêm vai trò (Vai trò: Y tế; account_id" not in newest[1]
+    assert "Vai trò: Y tế" in newest[1] and "ke.toan" in newest[1]
+    homeroom = [r.sentence for r in audit.list_entries(db, principal, class_id=people.class_4b)][0]
+    assert "Giáo viên chủ nhiệm từ (trống) thành Trần Thị Thuvien" in homeroom
