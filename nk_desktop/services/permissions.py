@@ -83,6 +83,19 @@ class Action(str, enum.Enum):
     PUPIL_VIEW = "pupil_view"                  # scoped: homeroom class, taught classes
     PUPIL_EDIT = "pupil_edit"                  # scoped: homeroom class
     PUPIL_IMPORT = "pupil_import"
+    # Gradebook (Điều 3.2–3.4, 7.3, 8.1, 11)
+    MARKS_VIEW = "marks_view"                  # scoped: taught and homeroom classes
+    MARKS_ENTER = "marks_enter"                # scoped: assigned class × subject
+    TRAITS_ENTER = "traits_enter"              # scoped: homeroom class (qualities, competencies)
+    MARKS_IMPORT_GRADE = "marks_import_grade"  # the secretary enters periodic test scores (Điều 8.1)
+    MARKS_LOCK = "marks_lock"                  # lock and unlock (Điều 3.2, 11.2.a)
+    MARKS_SCHEDULE = "marks_schedule"          # test dates
+    DEADLINES_SET = "deadlines_set"            # entry weeks (Điều 11.1.a: the principal decides)
+    CORRECTION_REQUEST = "correction_request"  # scoped like MARKS_ENTER / TRAITS_ENTER
+    CORRECTION_DECIDE = "correction_decide"
+    CORRECTION_APPLY = "correction_apply"
+    RESULTS_RECORD = "results_record"          # scoped: homeroom class (year-end results)
+    RESULTS_APPROVE = "results_approve"        # Điều 3.4
 
 
 _H, _P, _TT, _QT = Role.HIEU_TRUONG, Role.PHO_HIEU_TRUONG, Role.TO_TRUONG_CM, Role.QUAN_TRI_CSDL
@@ -106,6 +119,18 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.PUPIL_VIEW: frozenset({_H, _P, _QT, Role.Y_TE, Role.KE_TOAN, _VT}),
     Action.PUPIL_EDIT: frozenset({_H, _P, _QT}),
     Action.PUPIL_IMPORT: frozenset({_H, _P, _QT}),
+    Action.MARKS_VIEW: frozenset({_H, _P, _QT}),
+    Action.MARKS_ENTER: frozenset(),
+    Action.TRAITS_ENTER: frozenset(),
+    Action.MARKS_IMPORT_GRADE: frozenset({_QT, _VT}),
+    Action.MARKS_LOCK: frozenset({_H, _QT}),
+    Action.MARKS_SCHEDULE: frozenset({_H, _P, _QT}),
+    Action.DEADLINES_SET: frozenset({_H}),
+    Action.CORRECTION_REQUEST: frozenset(),
+    Action.CORRECTION_DECIDE: frozenset({_H}),
+    Action.CORRECTION_APPLY: frozenset({_QT}),
+    Action.RESULTS_RECORD: frozenset(),
+    Action.RESULTS_APPROVE: frozenset({_H}),
 }
 
 SCOPED: dict[Action, frozenset[Role]] = {
@@ -113,6 +138,11 @@ SCOPED: dict[Action, frozenset[Role]] = {
     Action.PUPIL_VIEW: frozenset({_CN, _BM, _TT}),     # own class, taught classes, group's classes
     Action.PUPIL_EDIT: frozenset({_CN}),              # own class (Điều 7.1)
     Action.PUPIL_IMPORT: frozenset({_CN}),
+    Action.MARKS_VIEW: frozenset({_CN, _BM, _TT}),
+    Action.MARKS_ENTER: frozenset({_CN, _BM}),
+    Action.TRAITS_ENTER: frozenset({_CN}),
+    Action.CORRECTION_REQUEST: frozenset({_CN, _BM}),
+    Action.RESULTS_RECORD: frozenset({_CN}),
 }
 
 
@@ -152,11 +182,23 @@ ACTION_LABELS = {
     Action.PUPIL_VIEW: _("xem hồ sơ học sinh của lớp này"),
     Action.PUPIL_EDIT: _("sửa hồ sơ học sinh của lớp này"),
     Action.PUPIL_IMPORT: _("nhập danh sách học sinh cho lớp này"),
+    Action.MARKS_VIEW: _("xem sổ điểm của lớp này"),
+    Action.MARKS_ENTER: _("nhập điểm môn này của lớp này (chỉ giáo viên được phân công)"),
+    Action.TRAITS_ENTER: _("đánh giá phẩm chất, năng lực của lớp này (chỉ giáo viên chủ nhiệm)"),
+    Action.MARKS_IMPORT_GRADE: _("nhập điểm kiểm tra định kì cho cả khối"),
+    Action.MARKS_LOCK: _("khóa hoặc mở khóa sổ điểm"),
+    Action.MARKS_SCHEDULE: _("đặt lịch kiểm tra định kì"),
+    Action.DEADLINES_SET: _("quy định thời hạn nhập điểm"),
+    Action.CORRECTION_REQUEST: _("lập biên bản đề nghị sửa điểm cho ô này"),
+    Action.CORRECTION_DECIDE: _("phê duyệt đề nghị sửa điểm"),
+    Action.CORRECTION_APPLY: _("sửa điểm theo biên bản đã duyệt"),
+    Action.RESULTS_RECORD: _("ghi kết quả cuối năm của lớp này"),
+    Action.RESULTS_APPROVE: _("phê duyệt kết quả đánh giá"),
 }
 
 
 def require(session: Session, actor: Actor, action: Action, *, class_id: uuid.UUID | None = None,
-            staff_id: uuid.UUID | None = None) -> None:
+            staff_id: uuid.UUID | None = None, subject_id: uuid.UUID | None = None) -> None:
     """Raise ``PermissionDenied`` unless *actor* may do *action* on the given scope.
 
     ``class_id`` scopes pupil actions; ``staff_id`` scopes staff reading.  A role
@@ -170,7 +212,8 @@ def require(session: Session, actor: Actor, action: Action, *, class_id: uuid.UU
     if action is Action.ACCOUNT_MANAGE and Role.QUAN_TRI_CSDL in roles and db_admin_delegated(session):
         return
     scoped = roles & SCOPED.get(action, frozenset())
-    if scoped and _in_scope(session, actor, action, scoped, class_id=class_id, staff_id=staff_id):
+    if scoped and _in_scope(session, actor, action, scoped, class_id=class_id, staff_id=staff_id,
+                            subject_id=subject_id):
         return
     raise deny(action)
 
@@ -181,16 +224,23 @@ def db_admin_delegated(session: Session) -> bool:
 
 
 def _in_scope(session: Session, actor: Actor, action: Action, roles: set[Role], *,
-              class_id: uuid.UUID | None, staff_id: uuid.UUID | None) -> bool:
+              class_id: uuid.UUID | None, staff_id: uuid.UUID | None, subject_id: uuid.UUID | None) -> bool:
     if actor.staff_id is None:
         return False
     if staff_id is not None and action is Action.STAFF_VIEW:
         return staff_id == actor.staff_id or staff_id in group_member_ids(session, actor.staff_id)
     if class_id is None:
         return False
+    if action in (Action.MARKS_ENTER, Action.CORRECTION_REQUEST) and subject_id is not None:
+        return (class_id, subject_id) in taught_pairs(session, actor.staff_id)
+    if action in (Action.TRAITS_ENTER, Action.RESULTS_RECORD) or (
+            action is Action.CORRECTION_REQUEST and subject_id is None):
+        return Role.GV_CHU_NHIEM in roles and class_id in homeroom_class_ids(session, actor.staff_id)
+    if action is Action.MARKS_ENTER:
+        return False
     if Role.GV_CHU_NHIEM in roles and class_id in homeroom_class_ids(session, actor.staff_id):
         return True
-    if action is Action.PUPIL_VIEW:
+    if action in (Action.PUPIL_VIEW, Action.MARKS_VIEW):
         if Role.GV_BO_MON in roles or Role.GV_CHU_NHIEM in roles:
             if class_id in taught_class_ids(session, actor.staff_id):
                 return True

@@ -29,6 +29,18 @@ SCHOOL_WIDE = {
     "pupil_view": {H, P, QT, YT, KT, VT},
     "pupil_edit": {H, P, QT},
     "pupil_import": {H, P, QT},
+    "marks_view": {H, P, QT},
+    "marks_enter": set(),           # only in scope: the assigned class × subject
+    "traits_enter": set(),          # only in scope: the homeroom class
+    "marks_import_grade": {QT, VT},  # the school's secretary (Điều 8.1)
+    "marks_lock": {H, QT},
+    "marks_schedule": {H, P, QT},
+    "deadlines_set": {H},           # Điều 11.1.a: the principal sets the deadlines
+    "correction_request": set(),    # only the teacher of the cell
+    "correction_decide": {H},       # Điều 11.2.a
+    "correction_apply": {QT},       # with the teacher, after approval
+    "results_record": set(),        # only the homeroom teacher of the class
+    "results_approve": {H},         # Điều 3.4
 }
 
 

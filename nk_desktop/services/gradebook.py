@@ -1,0 +1,470 @@
+"""The gradebook: entering levels, scores and comments; deadlines and locks (Điều 3.2, 8, 11.1).
+
+A cell can be changed directly by its teacher while its milestone is open: before
+the deadline (regular-assessment levels by the set week; test scores within 10
+working days of the test) and not locked.  After that only an approved correction
+changes it (``services.corrections``).  Every entry path (grid, Excel, CLI, sync)
+goes through ``save_subject_cells`` / ``save_trait_cells`` and obeys the same checks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from typing import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from nk_desktop.actor import Actor
+from nk_desktop.clock import today
+from nk_desktop.db import Database
+from nk_desktop.errors import Locked, ValidationError
+from nk_desktop.i18n import _
+from nk_desktop.models.gradebook import EntryWeek, MarkLock, SubjectResult, TestDate, TraitResult
+from nk_desktop.models.pupils import Enrolment, Pupil
+from nk_desktop.models.school import CurriculumEntry, SchoolClass, SchoolYear, Subject, TeachingWeek
+from nk_desktop.services import assessment_rules as rules
+from nk_desktop.services.calendar import work_calendar
+from nk_desktop.services.common import get_live
+from nk_desktop.services.permissions import Action, require
+from nk_desktop.text import nfc, person_sort_key
+
+REASSESSMENT_DEADLINE = (8, 31)  # Điều 11.1.d: summer re-assessment finished before 31 August
+
+
+# --- deadlines and locks ---------------------------------------------------------------
+
+def entry_week(session: Session, year_id: uuid.UUID, milestone: str) -> int:
+    row = session.scalar(select(EntryWeek).where(
+        EntryWeek.year_id == year_id, EntryWeek.milestone == milestone, EntryWeek.deleted.is_(False)))
+    return row.week if row else rules.DEFAULT_ENTRY_WEEKS[milestone]
+
+
+def level_deadline(session: Session, year: SchoolYear, milestone: str) -> dt.date:
+    """Last day to enter regular-assessment levels: the end of the set week (8, 17, 26, 34)."""
+    number = entry_week(session, year.id, milestone)
+    week = session.scalar(select(TeachingWeek).where(
+        TeachingWeek.year_id == year.id, TeachingWeek.number == number, TeachingWeek.deleted.is_(False)))
+    if week is None:
+        return year.end_date
+    return week.end_date
+
+
+def test_date(session: Session, year_id: uuid.UUID, grade: int, subject_id: uuid.UUID,
+              milestone: str) -> dt.date | None:
+    return session.scalar(select(TestDate.day).where(
+        TestDate.year_id == year_id, TestDate.grade == grade, TestDate.subject_id == subject_id,
+        TestDate.milestone == milestone, TestDate.deleted.is_(False)))
+
+
+def score_deadline(session: Session, year: SchoolYear, grade: int, subject_id: uuid.UUID,
+                   milestone: str) -> dt.date | None:
+    """10 working days after the test (weekends, public holidays and school days off do not count)."""
+    day = test_date(session, year.id, grade, subject_id, milestone)
+    if day is None:
+        return None
+    calendar = work_calendar(session, day.year, day.year + 1)
+    return calendar.add_working_days(day, rules.SCORE_DEADLINE_WORKING_DAYS)
+
+
+_SPECIFICITY = ("class_id", "grade", "subject_id", "milestone")
+
+
+def active_lock(session: Session, school_class: SchoolClass, subject_id: uuid.UUID | None,
+                milestone: str) -> MarkLock | None:
+    """The lock deciding this cell group: the most specific matching lock record (locked or unlocked)."""
+    candidates = session.scalars(select(MarkLock).where(
+        MarkLock.year_id == school_class.year_id, MarkLock.deleted.is_(False),
+        or_(MarkLock.grade.is_(None), MarkLock.grade == school_class.grade),
+        or_(MarkLock.class_id.is_(None), MarkLock.class_id == school_class.id),
+        or_(MarkLock.subject_id.is_(None), MarkLock.subject_id == subject_id) if subject_id
+        else MarkLock.subject_id.is_(None),
+        or_(MarkLock.milestone.is_(None), MarkLock.milestone == milestone),
+    )).all()
+    if not candidates:
+        return None
+
+    def specificity(lock: MarkLock):
+        return (lock.class_id is not None, lock.grade is not None, lock.subject_id is not None,
+                lock.milestone is not None, lock.updated_at)
+
+    return max(candidates, key=specificity)
+
+
+@dataclasses.dataclass(frozen=True)
+class EntryWindow:
+    """Whether a group of cells (class × subject or traits × milestone) can be changed now, and why not."""
+
+    level_open: bool
+    score_open: bool
+    level_deadline: dt.date
+    score_deadline: dt.date | None
+    closed_reason: str  # empty when open
+
+    @property
+    def any_open(self) -> bool:
+        return self.level_open or self.score_open
+
+
+def entry_window(session: Session, school_class: SchoolClass, subject_id: uuid.UUID | None, milestone: str,
+                 *, on: dt.date | None = None) -> EntryWindow:
+    on = on or today()
+    year = session.get(SchoolYear, school_class.year_id)
+    levels_due = level_deadline(session, year, milestone)
+    scores_due = score_deadline(session, year, school_class.grade, subject_id, milestone) if subject_id else None
+    lock = active_lock(session, school_class, subject_id, milestone)
+    if lock is not None and lock.locked:
+        reason = _("Sổ điểm đã khóa ({why}); muốn sửa phải lập biên bản sửa điểm (Điều 11.2).").format(
+            why=lock.reason or _("Hiệu trưởng khóa"))
+        return EntryWindow(False, False, levels_due, scores_due, reason)
+    level_open = on <= levels_due
+    score_open = on <= (scores_due or levels_due)
+    reason = ""
+    if not level_open and not score_open:
+        reason = _("Đã quá hạn nhập ({d:%d/%m/%Y}); muốn sửa phải lập biên bản sửa điểm (Điều 11.2).").format(
+            d=max(levels_due, scores_due or levels_due))
+    return EntryWindow(level_open, score_open, levels_due, scores_due, reason)
+
+
+def set_lock(db: Database, actor: Actor, year_id: uuid.UUID, *, locked: bool, grade: int | None = None,
+             class_id: uuid.UUID | None = None, subject_id: uuid.UUID | None = None,
+             milestone: str | None = None, reason: str = "") -> uuid.UUID:
+    """Lock or unlock by school, grade, class, subject and/or milestone (the most specific record wins)."""
+    with db.write(actor) as session:
+        require(session, actor, Action.MARKS_LOCK)
+        get_live(session, SchoolYear, year_id, _("năm học"))
+        if milestone is not None:
+            milestone = rules.parse_milestone(milestone)
+        if class_id is not None:
+            school_class = get_live(session, SchoolClass, class_id, _("lớp"))
+            if grade is not None and grade != school_class.grade:
+                raise ValidationError(_("Lớp {c} không thuộc khối {g}.").format(c=school_class.name, g=grade))
+            grade = None
+        if grade is not None and not 1 <= grade <= 5:
+            raise ValidationError(_("Khối phải từ 1 đến 5."), field="grade")
+        existing = session.scalar(select(MarkLock).where(
+            MarkLock.year_id == year_id, MarkLock.deleted.is_(False),
+            MarkLock.grade.is_(None) if grade is None else MarkLock.grade == grade,
+            MarkLock.class_id.is_(None) if class_id is None else MarkLock.class_id == class_id,
+            MarkLock.subject_id.is_(None) if subject_id is None else MarkLock.subject_id == subject_id,
+            MarkLock.milestone.is_(None) if milestone is None else MarkLock.milestone == milestone,
+        ))
+        if existing is None:
+            existing = MarkLock(year_id=year_id, grade=grade, class_id=class_id, subject_id=subject_id,
+                                milestone=milestone)
+            session.add(existing)
+        existing.locked = locked
+        existing.reason = nfc(reason) or ""
+        session.flush()
+        return existing.id
+
+
+def set_test_date(db: Database, actor: Actor, year_id: uuid.UUID, grade: int, subject_id: uuid.UUID,
+                  milestone: str, day: dt.date) -> None:
+    with db.write(actor) as session:
+        require(session, actor, Action.MARKS_SCHEDULE)
+        year = get_live(session, SchoolYear, year_id, _("năm học"))
+        milestone = rules.parse_milestone(milestone)
+        if not year.start_date <= day <= year.end_date:
+            raise ValidationError(_("Ngày kiểm tra {d:%d/%m/%Y} nằm ngoài năm học {y}.").format(d=day, y=year.name))
+        if milestone not in tested_milestones(session, year_id, grade, subject_id):
+            raise ValidationError(_("Khối {g} không có bài kiểm tra định kì môn này ở thời điểm {m}.").format(
+                g=grade, m=rules.MILESTONE_NAMES[milestone]))
+        row = session.scalar(select(TestDate).where(
+            TestDate.year_id == year_id, TestDate.grade == grade, TestDate.subject_id == subject_id,
+            TestDate.milestone == milestone, TestDate.deleted.is_(False)))
+        if row is None:
+            session.add(TestDate(year_id=year_id, grade=grade, subject_id=subject_id, milestone=milestone, day=day))
+        else:
+            row.day = day
+
+
+def set_entry_week(db: Database, actor: Actor, year_id: uuid.UUID, milestone: str, week: int) -> None:
+    """The principal changes the week by which a milestone's levels are due (Điều 11.1.a)."""
+    with db.write(actor) as session:
+        require(session, actor, Action.DEADLINES_SET)
+        milestone = rules.parse_milestone(milestone)
+        if not 1 <= week <= 35:
+            raise ValidationError(_("Tuần phải từ 1 đến 35."), field="week")
+        row = session.scalar(select(EntryWeek).where(
+            EntryWeek.year_id == year_id, EntryWeek.milestone == milestone, EntryWeek.deleted.is_(False)))
+        if row is None:
+            session.add(EntryWeek(year_id=year_id, milestone=milestone, week=week))
+        else:
+            row.week = week
+
+
+def tested_milestones(session: Session, year_id: uuid.UUID, grade: int, subject_id: uuid.UUID) -> tuple[str, ...]:
+    entry = session.scalar(select(CurriculumEntry).where(
+        CurriculumEntry.year_id == year_id, CurriculumEntry.grade == grade,
+        CurriculumEntry.subject_id == subject_id, CurriculumEntry.deleted.is_(False)))
+    if entry is None:
+        return ()
+    return tuple(m for m in entry.tested_milestones.split(",") if m)
+
+
+# --- grids -----------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class GridRow:
+    pupil_id: uuid.UUID
+    number: int
+    full_name: str
+    level: str | None
+    score: int | None
+    comment: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SubjectGrid:
+    class_id: uuid.UUID
+    class_name: str
+    subject_id: uuid.UUID
+    subject_name: str
+    milestone: str
+    tested: bool
+    rows: list[GridRow]
+    window: EntryWindow
+    may_edit: bool
+
+
+def _enrolled_pupils(session: Session, school_class: SchoolClass, on: dt.date) -> list[Pupil]:
+    """Pupils in the class on *on*, official order."""
+    pupils = session.scalars(
+        select(Pupil).join(Enrolment, Enrolment.pupil_id == Pupil.id).where(
+            Enrolment.class_id == school_class.id, Enrolment.deleted.is_(False), Pupil.deleted.is_(False),
+            Enrolment.start_date <= on, or_(Enrolment.end_date.is_(None), Enrolment.end_date > on))
+    ).all()
+    return sorted(pupils, key=lambda p: person_sort_key(p.family_name, p.middle_name, p.given_name,
+                                                        p.date_of_birth, str(p.id)))
+
+
+def milestone_day(session: Session, school_class: SchoolClass, milestone: str, on: dt.date | None) -> dt.date:
+    """The day whose class list a milestone's grid shows: today, within the year."""
+    year = session.get(SchoolYear, school_class.year_id)
+    return min(max(on or today(), year.start_date), year.end_date)
+
+
+def _may(session: Session, actor: Actor, action: Action, **scope) -> bool:
+    from nk_desktop.errors import PermissionDenied
+
+    try:
+        require(session, actor, action, **scope)
+        return True
+    except PermissionDenied:
+        return False
+
+
+def subject_grid(db: Database, actor: Actor, class_id: uuid.UUID, subject_id: uuid.UUID, milestone: str,
+                 *, on: dt.date | None = None) -> SubjectGrid:
+    """A class × subject × milestone: pupils in official order with level, score, comment (one query each)."""
+    milestone = rules.parse_milestone(milestone)
+    with db.read() as session:
+        require(session, actor, Action.MARKS_VIEW, class_id=class_id)
+        school_class = get_live(session, SchoolClass, class_id, _("lớp"))
+        subject = get_live(session, Subject, subject_id, _("môn học"))
+        tested = milestone in tested_milestones(session, school_class.year_id, school_class.grade, subject.id)
+        day = milestone_day(session, school_class, milestone, on)
+        pupils = _enrolled_pupils(session, school_class, day)
+        results = {r.pupil_id: r for r in session.scalars(select(SubjectResult).where(
+            SubjectResult.class_id == class_id, SubjectResult.subject_id == subject_id,
+            SubjectResult.milestone == milestone, SubjectResult.deleted.is_(False)))}
+        rows = [
+            GridRow(p.id, n, p.full_name, (r := results.get(p.id)) and r.level, r.score if r else None,
+                    r.comment if r else "")
+            for n, p in enumerate(pupils, start=1)
+        ]
+        window = entry_window(session, school_class, subject_id, milestone, on=on)
+        may_edit = _may(session, actor, Action.MARKS_ENTER, class_id=class_id, subject_id=subject_id)
+        return SubjectGrid(class_id, school_class.name, subject.id, subject.name, milestone, tested, rows, window,
+                           may_edit)
+
+
+@dataclasses.dataclass(frozen=True)
+class CellEdit:
+    pupil_id: uuid.UUID
+    field: str  # level | score | comment (subjects); level | comment (traits)
+    value: object
+    trait: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class RefusedCell:
+    pupil_id: uuid.UUID
+    field: str
+    reason: str
+    trait: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveResult:
+    saved: int
+    unchanged: int
+    refused: list[RefusedCell]
+
+
+def save_subject_cells(db: Database, actor: Actor, class_id: uuid.UUID, subject_id: uuid.UUID, milestone: str,
+                       edits: Iterable[CellEdit], *, on: dt.date | None = None,
+                       dry_run: bool = False) -> SaveResult:
+    """Apply a block of edits (a paste, a row, an import) in one transaction.
+
+    The whole block is refused (nothing changes) when the actor may not enter this
+    class × subject or the milestone is closed; otherwise each invalid cell is
+    refused with its reason and the valid ones are saved together.
+    """
+    milestone = rules.parse_milestone(milestone)
+    edits = list(edits)
+    with db.write(actor) as session:
+        if not _may(session, actor, Action.MARKS_IMPORT_GRADE) or any(e.field != "score" for e in edits):
+            require(session, actor, Action.MARKS_ENTER, class_id=class_id, subject_id=subject_id)
+        school_class = get_live(session, SchoolClass, class_id, _("lớp"))
+        subject = get_live(session, Subject, subject_id, _("môn học"))
+        window = entry_window(session, school_class, subject_id, milestone, on=on)
+        if not window.any_open:
+            raise Locked(window.closed_reason)
+        tested = milestone in tested_milestones(session, school_class.year_id, school_class.grade, subject.id)
+        enrolled = {p.id for p in _enrolled_pupils(session, school_class, milestone_day(session, school_class,
+                                                                                          milestone, on))}
+        results = {r.pupil_id: r for r in session.scalars(select(SubjectResult).where(
+            SubjectResult.class_id == class_id, SubjectResult.subject_id == subject_id,
+            SubjectResult.milestone == milestone, SubjectResult.deleted.is_(False)))}
+        saved = unchanged = 0
+        refused: list[RefusedCell] = []
+        for edit in edits:
+            try:
+                value = _check_subject_cell(edit, tested, window, subject.name, milestone)
+            except (ValidationError, Locked) as error:
+                refused.append(RefusedCell(edit.pupil_id, edit.field, str(error)))
+                continue
+            if edit.pupil_id not in enrolled:
+                refused.append(RefusedCell(edit.pupil_id, edit.field, _("Học sinh không thuộc lớp ở thời điểm này.")))
+                continue
+            result = results.get(edit.pupil_id)
+            if result is None:
+                if value in (None, ""):
+                    unchanged += 1
+                    continue
+                result = SubjectResult(year_id=school_class.year_id, class_id=class_id, pupil_id=edit.pupil_id,
+                                       subject_id=subject_id, milestone=milestone, comment="")
+                session.add(result)
+                results[edit.pupil_id] = result
+            if getattr(result, edit.field) == value:
+                unchanged += 1
+                continue
+            setattr(result, edit.field, value)
+            saved += 1
+        if dry_run:
+            session.rollback()
+        return SaveResult(saved, unchanged, refused)
+
+
+def _check_subject_cell(edit: CellEdit, tested: bool, window: EntryWindow, subject_name: str, milestone: str):
+    if edit.field == "level":
+        if not window.level_open:
+            raise Locked(_("Đã quá hạn nhập mức đánh giá ({d:%d/%m/%Y}).").format(d=window.level_deadline))
+        return rules.parse_subject_level(edit.value)
+    if edit.field == "score":
+        if not tested:
+            raise ValidationError(_("Môn {s} không có bài kiểm tra định kì ở thời điểm {m}.").format(
+                s=subject_name, m=rules.MILESTONE_NAMES[milestone]))
+        if not window.score_open:
+            raise Locked(_("Đã quá hạn nhập điểm kiểm tra ({d:%d/%m/%Y}, 10 ngày làm việc sau ngày kiểm tra).").format(
+                d=window.score_deadline or window.level_deadline))
+        return rules.parse_score(edit.value)
+    if edit.field == "comment":
+        if not window.level_open:
+            raise Locked(_("Đã quá hạn nhập nhận xét ({d:%d/%m/%Y}).").format(d=window.level_deadline))
+        return nfc(str(edit.value or "")) or ""
+    raise ValidationError(_("Không có cột “{f}”.").format(f=edit.field))
+
+
+@dataclasses.dataclass(frozen=True)
+class TraitRow:
+    pupil_id: uuid.UUID
+    number: int
+    full_name: str
+    levels: dict[str, str | None]  # trait code → TOT/DAT/CCG
+    comments: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class TraitGrid:
+    class_id: uuid.UUID
+    class_name: str
+    milestone: str
+    rows: list[TraitRow]
+    window: EntryWindow
+    may_edit: bool
+
+
+def trait_grid(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, *,
+               on: dt.date | None = None) -> TraitGrid:
+    milestone = rules.parse_milestone(milestone)
+    with db.read() as session:
+        require(session, actor, Action.MARKS_VIEW, class_id=class_id)
+        school_class = get_live(session, SchoolClass, class_id, _("lớp"))
+        pupils = _enrolled_pupils(session, school_class, milestone_day(session, school_class, milestone, on))
+        levels: dict[uuid.UUID, dict[str, str | None]] = {}
+        comments: dict[uuid.UUID, dict[str, str]] = {}
+        for row in session.scalars(select(TraitResult).where(
+                TraitResult.class_id == class_id, TraitResult.milestone == milestone,
+                TraitResult.deleted.is_(False))):
+            levels.setdefault(row.pupil_id, {})[row.trait] = row.level
+            if row.comment:
+                comments.setdefault(row.pupil_id, {})[row.trait] = row.comment
+        rows = [TraitRow(p.id, n, p.full_name, levels.get(p.id, {}), comments.get(p.id, {}))
+                for n, p in enumerate(pupils, start=1)]
+        window = entry_window(session, school_class, None, milestone, on=on)
+        return TraitGrid(class_id, school_class.name, milestone, rows, window,
+                         _may(session, actor, Action.TRAITS_ENTER, class_id=class_id))
+
+
+def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, edits: Iterable[CellEdit],
+                     *, on: dt.date | None = None) -> SaveResult:
+    """The homeroom teacher's qualities and competencies; same rules as ``save_subject_cells``."""
+    milestone = rules.parse_milestone(milestone)
+    edits = list(edits)
+    with db.write(actor) as session:
+        require(session, actor, Action.TRAITS_ENTER, class_id=class_id)
+        school_class = get_live(session, SchoolClass, class_id, _("lớp"))
+        window = entry_window(session, school_class, None, milestone, on=on)
+        if not window.level_open:
+            raise Locked(window.closed_reason or _("Đã quá hạn nhập ({d:%d/%m/%Y}).").format(d=window.level_deadline))
+        enrolled = {p.id for p in _enrolled_pupils(session, school_class,
+                                                    milestone_day(session, school_class, milestone, on))}
+        existing = {(r.pupil_id, r.trait): r for r in session.scalars(select(TraitResult).where(
+            TraitResult.class_id == class_id, TraitResult.milestone == milestone, TraitResult.deleted.is_(False)))}
+        saved = unchanged = 0
+        refused: list[RefusedCell] = []
+        for edit in edits:
+            try:
+                if edit.trait not in rules.TRAIT_NAMES:
+                    raise ValidationError(_("Không có phẩm chất, năng lực “{t}”.").format(t=edit.trait))
+                if edit.field == "level":
+                    value = rules.parse_trait_level(edit.value)
+                elif edit.field == "comment":
+                    value = nfc(str(edit.value or "")) or ""
+                else:
+                    raise ValidationError(_("Không có cột “{f}”.").format(f=edit.field))
+                if edit.pupil_id not in enrolled:
+                    raise ValidationError(_("Học sinh không thuộc lớp ở thời điểm này."))
+            except ValidationError as error:
+                refused.append(RefusedCell(edit.pupil_id, edit.field, str(error), edit.trait))
+                continue
+            row = existing.get((edit.pupil_id, edit.trait))
+            if row is None:
+                if value in (None, ""):
+                    unchanged += 1
+                    continue
+                row = TraitResult(year_id=school_class.year_id, class_id=class_id, pupil_id=edit.pupil_id,
+                                  trait=edit.trait, milestone=milestone, comment="")
+                session.add(row)
+                existing[(edit.pupil_id, edit.trait)] = row
+            if getattr(row, edit.field) == value:
+                unchanged += 1
+                continue
+            setattr(row, edit.field, value)
+            saved += 1
+        return SaveResult(saved, unchanged, refused)
