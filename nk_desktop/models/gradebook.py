@@ -26,7 +26,8 @@ class SubjectResult(Synced, Base):
     comment: Mapped[str] = mapped_column(Text, default="", info=label("Nhận xét"))
 
     def audit_label(self) -> str:
-        return f"kết quả môn học ({self.milestone})"
+        # Services name the pupil and subject when they have them loaded (no query at flush time).
+        return getattr(self, "label_for_audit", None) or f"kết quả môn học ({self.milestone})"
 
     def audit_class_id(self):
         return self.class_id
@@ -46,7 +47,7 @@ class TraitResult(Synced, Base):
     comment: Mapped[str] = mapped_column(Text, default="", info=label("Nhận xét"))
 
     def audit_label(self) -> str:
-        return f"phẩm chất, năng lực ({self.milestone})"
+        return getattr(self, "label_for_audit", None) or f"phẩm chất, năng lực ({self.milestone})"
 
     def audit_class_id(self):
         return self.class_id

@@ -230,7 +230,7 @@ class SubjectGrid:
     may_edit: bool
 
 
-def _enrolled_pupils(session: Session, school_class: SchoolClass, on: dt.date) -> list[Pupil]:
+def enrolled_pupils(session: Session, school_class: SchoolClass, on: dt.date) -> list[Pupil]:
     """Pupils in the class on *on*, official order."""
     pupils = session.scalars(
         select(Pupil).join(Enrolment, Enrolment.pupil_id == Pupil.id).where(
@@ -267,7 +267,7 @@ def subject_grid(db: Database, actor: Actor, class_id: uuid.UUID, subject_id: uu
         subject = get_live(session, Subject, subject_id, _("môn học"))
         tested = milestone in tested_milestones(session, school_class.year_id, school_class.grade, subject.id)
         day = milestone_day(session, school_class, milestone, on)
-        pupils = _enrolled_pupils(session, school_class, day)
+        pupils = enrolled_pupils(session, school_class, day)
         results = {r.pupil_id: r for r in session.scalars(select(SubjectResult).where(
             SubjectResult.class_id == class_id, SubjectResult.subject_id == subject_id,
             SubjectResult.milestone == milestone, SubjectResult.deleted.is_(False)))}
@@ -325,8 +325,8 @@ def save_subject_cells(db: Database, actor: Actor, class_id: uuid.UUID, subject_
         if not window.any_open:
             raise Locked(window.closed_reason)
         tested = milestone in tested_milestones(session, school_class.year_id, school_class.grade, subject.id)
-        enrolled = {p.id for p in _enrolled_pupils(session, school_class, milestone_day(session, school_class,
-                                                                                          milestone, on))}
+        enrolled = {p.id: p.full_name for p in enrolled_pupils(session, school_class,
+                                                                milestone_day(session, school_class, milestone, on))}
         results = {r.pupil_id: r for r in session.scalars(select(SubjectResult).where(
             SubjectResult.class_id == class_id, SubjectResult.subject_id == subject_id,
             SubjectResult.milestone == milestone, SubjectResult.deleted.is_(False)))}
@@ -354,6 +354,7 @@ def save_subject_cells(db: Database, actor: Actor, class_id: uuid.UUID, subject_
                 unchanged += 1
                 continue
             setattr(result, edit.field, value)
+            result.label_for_audit = f"{subject.name} của {enrolled[edit.pupil_id]} ({milestone}, lớp {school_class.name})"
             saved += 1
         if dry_run:
             session.rollback()
@@ -405,7 +406,7 @@ def trait_grid(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, 
     with db.read() as session:
         require(session, actor, Action.MARKS_VIEW, class_id=class_id)
         school_class = get_live(session, SchoolClass, class_id, _("lớp"))
-        pupils = _enrolled_pupils(session, school_class, milestone_day(session, school_class, milestone, on))
+        pupils = enrolled_pupils(session, school_class, milestone_day(session, school_class, milestone, on))
         levels: dict[uuid.UUID, dict[str, str | None]] = {}
         comments: dict[uuid.UUID, dict[str, str]] = {}
         for row in session.scalars(select(TraitResult).where(
@@ -432,8 +433,8 @@ def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone:
         window = entry_window(session, school_class, None, milestone, on=on)
         if not window.level_open:
             raise Locked(window.closed_reason or _("Đã quá hạn nhập ({d:%d/%m/%Y}).").format(d=window.level_deadline))
-        enrolled = {p.id for p in _enrolled_pupils(session, school_class,
-                                                    milestone_day(session, school_class, milestone, on))}
+        enrolled = {p.id: p.full_name for p in enrolled_pupils(session, school_class,
+                                                                milestone_day(session, school_class, milestone, on))}
         existing = {(r.pupil_id, r.trait): r for r in session.scalars(select(TraitResult).where(
             TraitResult.class_id == class_id, TraitResult.milestone == milestone, TraitResult.deleted.is_(False)))}
         saved = unchanged = 0
@@ -466,5 +467,7 @@ def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone:
                 unchanged += 1
                 continue
             setattr(row, edit.field, value)
+            row.label_for_audit = (f"{rules.TRAIT_NAMES[edit.trait]} của {enrolled[edit.pupil_id]} "
+                                   f"({milestone}, lớp {school_class.name})")
             saved += 1
         return SaveResult(saved, unchanged, refused)
