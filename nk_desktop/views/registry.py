@@ -45,6 +45,12 @@ def _admin_tab(db: Database, actor: Actor, parent: QWidget | None) -> QWidget:
     return AdminTab(db, actor, parent)
 
 
+def _pupils_tab(db: Database, actor: Actor, parent: QWidget | None) -> QWidget:
+    from nk_desktop.views.pupils import PupilsTab
+
+    return PupilsTab(db, actor, parent)
+
+
 TABS: tuple[TabSpec, ...] = (
     TabSpec(
         key="admin",
@@ -55,6 +61,7 @@ TABS: tuple[TabSpec, ...] = (
         ),
         factory=_admin_tab,
     ),
+    TabSpec(key="pupils", title=_("Học sinh"), actions=(Action.PUPIL_VIEW,), factory=_pupils_tab),
 )
 
 
