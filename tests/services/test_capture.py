@@ -139,6 +139,64 @@ def _writes(db, principal, people, year_id):
     ]
 
 
+def _gradebook_writes(db, principal, people, year_id):
+    """Marks, locks, a correction and year-end results, each by the role that does it."""
+    from nk_desktop.services import assessment_rules as rules
+    from nk_desktop.services import corrections, gradebook, results
+    from nk_desktop.services.gradebook import CellEdit
+
+    teacher, admin = people.actors[Role.GV_CHU_NHIEM], people.actors[Role.QUAN_TRI_CSDL]
+    state = {}
+    open_day, year_end = dt.date(2026, 10, 30), dt.date(2027, 4, 30)
+
+    def setup():
+        school.assign_teacher(db, SYSTEM, people.class_4a, people.math, teacher.staff_id)
+        state["pupil"] = pupils.add_pupil(db, SYSTEM, people.class_4a, {
+            "full_name": "Lê Văn Bảo", "date_of_birth": dt.date(2016, 4, 4), "gender": "Nam"})
+
+    def request():
+        state["request"] = corrections.request_correction(
+            db, teacher, class_id=people.class_4a, pupil_id=state["pupil"], milestone="GK1", field="level",
+            new_value="T", reason="Nhầm", subject_id=people.math,
+            evidence=[("so_ca_nhan", "a.jpg", b"a"), ("bai_kiem_tra", "b.jpg", b"b")], on=dt.date(2026, 11, 30))
+
+    def year_end_marks():
+        with db.read() as session:
+            subjects = school.grade_subjects(session, year_id, 4)
+        for subject, entry in subjects:
+            edits = [CellEdit(state["pupil"], "level", "H")]
+            if "CN" in entry.tested_milestones:
+                edits.append(CellEdit(state["pupil"], "score", 4))
+            gradebook.save_subject_cells(db, SYSTEM, people.class_4a, subject.id, "CN", edits, on=year_end)
+        gradebook.save_trait_cells(db, SYSTEM, people.class_4a, "CN", [
+            CellEdit(state["pupil"], "level", "Đ", trait=code) for code, _name in rules.TRAITS], on=year_end)
+
+    setup()
+    year_end_marks()
+    return [
+        ("gradebook.save_subject_cells", lambda: gradebook.save_subject_cells(
+            db, teacher, people.class_4a, people.math, "GK1", [CellEdit(state["pupil"], "level", "H")],
+            on=open_day), teacher),
+        ("gradebook.save_trait_cells", lambda: gradebook.save_trait_cells(
+            db, teacher, people.class_4a, "GK1", [CellEdit(state["pupil"], "level", "T", trait="NHAN_AI")],
+            on=open_day), teacher),
+        ("gradebook.set_test_date", lambda: gradebook.set_test_date(
+            db, principal, year_id, 4, people.math, "CK1", dt.date(2027, 1, 11))),
+        ("gradebook.set_entry_week", lambda: gradebook.set_entry_week(db, principal, year_id, "GK2", 27)),
+        ("corrections.request_correction", request, teacher),
+        ("corrections.decide_correction", lambda: corrections.decide_correction(
+            db, principal, state["request"], approve=True)),
+        ("corrections.apply_correction", lambda: corrections.apply_correction(db, admin, state["request"]), admin),
+        ("gradebook.set_lock", lambda: gradebook.set_lock(db, principal, year_id, locked=True, grade=5)),
+        ("results.record_results", lambda: results.record_results(db, teacher, people.class_4a), teacher),
+        ("results.record_reassessment", lambda: results.record_reassessment(
+            db, teacher, people.class_4a, state["pupil"], "HT", dt.date(2027, 8, 15)), teacher),
+        ("results.decide_promotion", lambda: results.decide_promotion(
+            db, principal, people.class_4a, state["pupil"], "len_lop")),
+        ("results.approve_results", lambda: results.approve_results(db, principal, people.class_4a)),
+    ]
+
+
 def _next_year_class(db, principal, year_id, name):
     """A class of next year, with a pupil in last year's 3A to promote into it."""
     with db.read() as session:
@@ -158,6 +216,10 @@ WRITE_NAMES = {
     "school.create_group", "school.rollover_year",
     "pupils.add_pupil", "pupils.update_pupil", "pupils.move_to_class", "pupils.transfer_out",
     "pupils.enrol_existing", "pupils.drop_out", "pupils.promote_class",
+    "gradebook.save_subject_cells", "gradebook.save_trait_cells", "gradebook.set_lock", "gradebook.set_test_date",
+    "gradebook.set_entry_week", "corrections.request_correction", "corrections.decide_correction",
+    "corrections.apply_correction", "results.record_results", "results.approve_results",
+    "results.record_reassessment", "results.decide_promotion",
 }
 # Writes exercised by their own modules' tests (setup makes the file; demo is tested whole;
 # login writes only this PC's non-synced login state).
@@ -177,13 +239,13 @@ def test_every_service_write_is_listed_here():
 
 
 def test_every_service_write_is_captured(db, principal, people, year_id):
-    writes = _writes(db, principal, people, year_id)
-    assert {name for name, _ in writes} == WRITE_NAMES
-    for name, write in writes:
+    writes = _writes(db, principal, people, year_id) + _gradebook_writes(db, principal, people, year_id)
+    assert {entry[0] for entry in writes} == WRITE_NAMES
+    for name, write, *who in writes:
         if name == "school.rollover_year":
             continue  # 2027-2028 exists by now; rollover is checked on a fresh year below
         try:
-            check_captured(db, principal, write)
+            check_captured(db, who[0] if who else principal, write)
         except AssertionError as error:
             raise AssertionError(f"{name}: {error}") from None
 
