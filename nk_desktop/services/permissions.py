@@ -96,6 +96,12 @@ class Action(str, enum.Enum):
     CORRECTION_APPLY = "correction_apply"
     RESULTS_RECORD = "results_record"          # scoped: homeroom class (year-end results)
     RESULTS_APPROVE = "results_approve"        # Điều 3.4
+    # Roll call (Điều 7.3, 7.5, 12.1)
+    ROLL_VIEW = "roll_view"                    # scoped: homeroom class, taught classes
+    ROLL_TAKE = "roll_take"                    # scoped: homeroom class (and a club's teacher)
+    ROLL_UNLOCK = "roll_unlock"                # reopen a closed month (the principal, with a reason)
+    ROLL_PAPER = "roll_paper"                  # record printing, receiving and binding (the office)
+    ROLL_SETTINGS = "roll_settings"            # alert thresholds
 
 
 _H, _P, _TT, _QT = Role.HIEU_TRUONG, Role.PHO_HIEU_TRUONG, Role.TO_TRUONG_CM, Role.QUAN_TRI_CSDL
@@ -131,6 +137,11 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.CORRECTION_APPLY: frozenset({_QT}),
     Action.RESULTS_RECORD: frozenset(),
     Action.RESULTS_APPROVE: frozenset({_H}),
+    Action.ROLL_VIEW: frozenset({_H, _P, _QT, _VT, Role.Y_TE}),
+    Action.ROLL_TAKE: frozenset(),
+    Action.ROLL_UNLOCK: frozenset({_H}),
+    Action.ROLL_PAPER: frozenset({_VT, _H}),
+    Action.ROLL_SETTINGS: frozenset({_H}),
 }
 
 SCOPED: dict[Action, frozenset[Role]] = {
@@ -143,6 +154,8 @@ SCOPED: dict[Action, frozenset[Role]] = {
     Action.TRAITS_ENTER: frozenset({_CN}),
     Action.CORRECTION_REQUEST: frozenset({_CN, _BM}),
     Action.RESULTS_RECORD: frozenset({_CN}),
+    Action.ROLL_VIEW: frozenset({_CN, _BM, _TT}),
+    Action.ROLL_TAKE: frozenset({_CN}),
 }
 
 
@@ -194,6 +207,11 @@ ACTION_LABELS = {
     Action.CORRECTION_APPLY: _("sửa điểm theo biên bản đã duyệt"),
     Action.RESULTS_RECORD: _("ghi kết quả cuối năm của lớp này"),
     Action.RESULTS_APPROVE: _("phê duyệt kết quả đánh giá"),
+    Action.ROLL_VIEW: _("xem điểm danh của lớp này"),
+    Action.ROLL_TAKE: _("điểm danh lớp này (chỉ giáo viên chủ nhiệm)"),
+    Action.ROLL_UNLOCK: _("mở lại tháng điểm danh đã chốt"),
+    Action.ROLL_PAPER: _("ghi nhận in, nhận và đóng tập sổ điểm danh"),
+    Action.ROLL_SETTINGS: _("đặt ngưỡng cảnh báo vắng"),
 }
 
 
@@ -233,14 +251,14 @@ def _in_scope(session: Session, actor: Actor, action: Action, roles: set[Role], 
         return False
     if action in (Action.MARKS_ENTER, Action.CORRECTION_REQUEST) and subject_id is not None:
         return (class_id, subject_id) in taught_pairs(session, actor.staff_id)
-    if action in (Action.TRAITS_ENTER, Action.RESULTS_RECORD) or (
+    if action in (Action.TRAITS_ENTER, Action.RESULTS_RECORD, Action.ROLL_TAKE) or (
             action is Action.CORRECTION_REQUEST and subject_id is None):
         return Role.GV_CHU_NHIEM in roles and class_id in homeroom_class_ids(session, actor.staff_id)
     if action is Action.MARKS_ENTER:
         return False
     if Role.GV_CHU_NHIEM in roles and class_id in homeroom_class_ids(session, actor.staff_id):
         return True
-    if action in (Action.PUPIL_VIEW, Action.MARKS_VIEW):
+    if action in (Action.PUPIL_VIEW, Action.MARKS_VIEW, Action.ROLL_VIEW):
         if Role.GV_BO_MON in roles or Role.GV_CHU_NHIEM in roles:
             if class_id in taught_class_ids(session, actor.staff_id):
                 return True

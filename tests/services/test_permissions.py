@@ -41,6 +41,11 @@ SCHOOL_WIDE = {
     "correction_apply": {QT},       # with the teacher, after approval
     "results_record": set(),        # only the homeroom teacher of the class
     "results_approve": {H},         # Điều 3.4
+    "roll_view": {H, P, QT, VT, YT},
+    "roll_take": set(),             # only the homeroom teacher of the class (Điều 7.3, 7.5)
+    "roll_unlock": {H},
+    "roll_paper": {VT, H},          # the office prints, receives, binds; the principal signs (Điều 12.1)
+    "roll_settings": {H},
 }
 
 
