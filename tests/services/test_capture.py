@@ -197,6 +197,28 @@ def _gradebook_writes(db, principal, people, year_id):
     ]
 
 
+def _attendance_writes(db, principal, people, year_id):
+    from nk_desktop.services import attendance
+
+    teacher, clerk = people.actors[Role.GV_CHU_NHIEM], people.actors[Role.VAN_THU]
+    pupil = pupils.add_pupil(db, SYSTEM, people.class_4a, {"full_name": "Vũ Thị Cúc", "gender": "Nữ",
+                                                            "date_of_birth": dt.date(2016, 6, 6)})
+    pupils.transfer_out(db, SYSTEM, pupil, dt.date(2026, 12, 1), "Trường khác")  # keeps 4A's year-end complete
+    day, month_end = dt.date(2026, 11, 27), dt.date(2026, 11, 30)
+    return [
+        ("attendance.take_roll", lambda: attendance.take_roll(
+            db, teacher, people.class_4a, day, "sang", {pupil: ("P", "Ốm")}, on=month_end), teacher),
+        ("attendance.confirm_month", lambda: attendance.confirm_month(
+            db, teacher, people.class_4a, "2026-11", on=month_end), teacher),
+        ("attendance.advance_paper", lambda: attendance.advance_paper(
+            db, clerk, people.class_4a, "2026-11", "printed"), clerk),
+        ("attendance.reopen_month", lambda: attendance.reopen_month(
+            db, principal, people.class_4a, "2026-11", "Sửa ngày 27/11")),
+        ("attendance.set_alert_thresholds", lambda: attendance.set_alert_thresholds(
+            db, principal, year_id, percent=25, streak_days=3)),
+    ]
+
+
 def _next_year_class(db, principal, year_id, name):
     """A class of next year, with a pupil in last year's 3A to promote into it."""
     with db.read() as session:
@@ -220,6 +242,8 @@ WRITE_NAMES = {
     "gradebook.set_entry_week", "corrections.request_correction", "corrections.decide_correction",
     "corrections.apply_correction", "results.record_results", "results.approve_results",
     "results.record_reassessment", "results.decide_promotion",
+    "attendance.take_roll", "attendance.confirm_month", "attendance.advance_paper", "attendance.reopen_month",
+    "attendance.set_alert_thresholds",
 }
 # Writes exercised by their own modules' tests (setup makes the file; demo is tested whole;
 # login writes only this PC's non-synced login state).
@@ -239,7 +263,8 @@ def test_every_service_write_is_listed_here():
 
 
 def test_every_service_write_is_captured(db, principal, people, year_id):
-    writes = _writes(db, principal, people, year_id) + _gradebook_writes(db, principal, people, year_id)
+    writes = (_writes(db, principal, people, year_id) + _gradebook_writes(db, principal, people, year_id)
+              + _attendance_writes(db, principal, people, year_id))
     assert {entry[0] for entry in writes} == WRITE_NAMES
     for name, write, *who in writes:
         if name == "school.rollover_year":
