@@ -102,6 +102,9 @@ class Action(str, enum.Enum):
     ROLL_UNLOCK = "roll_unlock"                # reopen a closed month (the principal, with a reason)
     ROLL_PAPER = "roll_paper"                  # record printing, receiving and binding (the office)
     ROLL_SETTINGS = "roll_settings"            # alert thresholds
+    # Keeping the data (Điều 6.1, 12.3.a: backed up to USB after the check)
+    BACKUP = "backup"
+    RESTORE = "restore"
 
 
 _H, _P, _TT, _QT = Role.HIEU_TRUONG, Role.PHO_HIEU_TRUONG, Role.TO_TRUONG_CM, Role.QUAN_TRI_CSDL
@@ -142,6 +145,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.ROLL_UNLOCK: frozenset({_H}),
     Action.ROLL_PAPER: frozenset({_VT, _H}),
     Action.ROLL_SETTINGS: frozenset({_H}),
+    Action.BACKUP: frozenset({_H, _QT, _VT}),
+    Action.RESTORE: frozenset({_H, _QT}),
 }
 
 SCOPED: dict[Action, frozenset[Role]] = {
@@ -212,6 +217,8 @@ ACTION_LABELS = {
     Action.ROLL_UNLOCK: _("mở lại tháng điểm danh đã chốt"),
     Action.ROLL_PAPER: _("ghi nhận in, nhận và đóng tập sổ điểm danh"),
     Action.ROLL_SETTINGS: _("đặt ngưỡng cảnh báo vắng"),
+    Action.BACKUP: _("sao lưu dữ liệu"),
+    Action.RESTORE: _("khôi phục dữ liệu từ bản sao lưu"),
 }
 
 
