@@ -6,4 +6,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
+# The service tests also run against a real PostgreSQL server (the district mode) when one can be started.
+if [[ -z "${NK_TEST_PG_URL:-}" ]]; then
+    if NK_TEST_PG_URL="$(bash scripts/postgres.sh)"; then
+        export NK_TEST_PG_URL
+    else
+        echo "[test] PostgreSQL unavailable: service tests run on SQLite only" >&2
+    fi
+fi
 exec .venv/bin/python -m pytest -q "$@"

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import sqlite3
 import uuid
 
 import pytest
@@ -65,11 +64,12 @@ def test_only_leaders_read_the_log(db, people):
     assert audit.verify(db, people.actors[Role.PHO_HIEU_TRUONG]).intact
 
 
-def _raw(db, sql):
-    conn = sqlite3.connect(db.location)
-    conn.execute(sql)
-    conn.commit()
-    conn.close()
+def _raw(db, sql, **params):
+    """Tamper with the log behind the application's back (plain SQL on the engine, either backend)."""
+    from sqlalchemy import text
+
+    with db.engine.begin() as conn:
+        conn.execute(text(sql), params)
 
 
 def test_the_intact_chain_verifies(db, principal):
@@ -85,20 +85,17 @@ def test_an_edited_entry_is_named(db, principal):
 
 
 def test_an_entry_edited_with_its_hash_recomputed_breaks_the_next_link(db, principal):
+    from sqlalchemy import select
+
     from nk_desktop.sync.capture import audit_fields, entry_hash
 
-    conn = sqlite3.connect(db.location)
-    conn.row_factory = sqlite3.Row
-    row = dict(conn.execute("SELECT * FROM audit_entry WHERE seq = 7").fetchone())
+    with db.read() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.seq == 7)).one()
+        row = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns}
     row["actor_name"] = "Người khác"
-    for key in ("at",):
-        row[key] = dt.datetime.fromisoformat(row[key])
-    for key in ("actor_id", "row_id", "class_id", "op_id"):
-        row[key] = uuid.UUID(row[key]) if row[key] else None
     forged = entry_hash(audit_fields(row))
-    conn.execute("UPDATE audit_entry SET actor_name = ?, entry_hash = ? WHERE seq = 7", ("Người khác", forged))
-    conn.commit()
-    conn.close()
+    _raw(db, "UPDATE audit_entry SET actor_name = :name, entry_hash = :hash WHERE seq = 7",
+         name="Người khác", hash=forged)
     report = audit.verify(db, principal)
     assert not report.intact and report.first_broken == 8 and "không nối tiếp" in report.reason
 

@@ -17,6 +17,7 @@ from nk_desktop.services.permissions import Role
 from nk_desktop.sync import backup as backups
 
 PASS = "Cụm mật khẩu của trường 2026"
+pytestmark = pytest.mark.usefixtures("sqlite_only")
 
 
 def test_round_trip_encrypted(db, principal, tmp_path):
@@ -155,3 +156,13 @@ def test_cli_backup_verify_restore(db, tmp_path, monkeypatch, capsys):
     assert main(base + ["restore", str(made), "--yes"]) == 0
     assert "Đã khôi phục" in capsys.readouterr().out
     assert main(base + ["backup", "--to", str(tmp_path / "plain"), "--no-encrypt"]) == 0
+
+
+@pytest.mark.postgresql
+def test_usb_backup_is_for_sqlite_files_only(tmp_path):
+    """On a PostgreSQL server the district backs up the server; the app says so instead of failing."""
+    from nk_desktop.db import Database
+
+    server = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(ValidationError, match="PostgreSQL"):
+        maintenance._file_of(server)

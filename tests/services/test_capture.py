@@ -292,7 +292,7 @@ def test_bulk_orm_update_is_refused(db, principal):
             session.execute(update(School).values(name="Khác"))
 
 
-def test_raw_sql_on_a_synced_table_is_refused_and_journal_tables_stay_writable(db, principal):
+def test_raw_sql_on_a_synced_table_is_refused_and_journal_tables_stay_writable(db, principal, sqlite_only):
     with pytest.raises(Exception, match="not authorized"):
         with db.write(principal) as session:
             session.execute(text("UPDATE school SET name = 'Khác'"))
@@ -304,11 +304,8 @@ def test_a_plain_sqlite_connection_bypassing_the_app_is_caught_by_the_audit_chai
     """Outside the app nothing can stop raw SQL; the hash chain makes it visible instead."""
     from nk_desktop.services.audit import verify_chain
 
-    path = db.location
-    raw = sqlite3.connect(path)
-    raw.execute("UPDATE audit_entry SET changes = '{}' WHERE seq = 3")
-    raw.commit()
-    raw.close()
+    with db.engine.begin() as raw:  # a plain connection, outside any session
+        raw.exec_driver_sql("UPDATE audit_entry SET changes = '{}' WHERE seq = 3")
     with db.read() as session:
         report = verify_chain(session)
     assert not report.intact and report.first_broken == 3
