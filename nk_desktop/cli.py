@@ -190,6 +190,267 @@ def cmd_audit_verify(ctx: Context) -> int:
     return EXIT_REFUSED
 
 
+def cmd_import_pupils(ctx: Context) -> int:
+    from nk_desktop.exchange import pupils as exchange
+    from nk_desktop.services import school
+
+    actor = ctx.actor()
+    parsed = exchange.read_pupil_file(ctx.args.file, sheet=ctx.args.sheet)
+    with ctx.db.read() as session:
+        year_id = school.year_by_name(session, ctx.args.year).id
+        class_id = school.class_by_name(session, year_id, ctx.args.class_name).id if ctx.args.class_name else None
+    if class_id is None and not parsed.has_class_column:
+        raise UsageError(_("Tệp không có cột “Lớp”: hãy ghi lớp nhận danh sách, ví dụ --class 4A."))
+    if ctx.args.dry_run:
+        plan = exchange.plan_import(ctx.db, actor, parsed, year_id, class_id)
+        write_table([(r.row, r.status, r.name, r.class_name, r.reason) for r in plan.rows],
+                    ("row", "status", "name", "class", "detail"), ctx.args.format)
+    else:
+        try:
+            plan = exchange.import_pupils(ctx.db, actor, parsed, year_id, class_id)
+        except exchange.ImportRefused as refused:
+            plan = refused.plan
+    if parsed.ignored:
+        print(_("Các cột không nhập: {columns}.").format(columns=", ".join(parsed.ignored)), file=sys.stderr)
+    if parsed.skipped:
+        print(_("Bỏ qua các dòng không có họ tên, ngày sinh hay mã học sinh: {rows}.").format(
+            rows=", ".join(map(str, parsed.skipped))), file=sys.stderr)
+    if plan.errors:
+        if not ctx.args.dry_run:
+            for row in plan.errors:
+                print(_("Dòng {n}: {reason}").format(n=row.row, reason=row.reason), file=sys.stderr)
+        if ctx.args.errors:
+            exchange.write_error_copy(parsed.path, plan, ctx.args.errors)
+            print(_("Đã lưu tệp báo lỗi: {path}").format(path=ctx.args.errors), file=sys.stderr)
+        print(_("Có {n} dòng lỗi; không ghi gì vào dữ liệu ({summary}).").format(
+            n=len(plan.errors), summary=plan.summary()), file=sys.stderr)
+        return EXIT_REFUSED
+    if ctx.args.dry_run:
+        print(_("Xem trước, chưa ghi gì: {summary}.").format(summary=plan.summary()), file=sys.stderr)
+    else:
+        print(_("Đã nhập {name}: {summary}.").format(name=parsed.path.name, summary=plan.summary()))
+    return EXIT_OK
+
+
+def cmd_export_pupils(ctx: Context) -> int:
+    from nk_desktop.exchange.pupils import export_pupils
+    from nk_desktop.services import school
+
+    if not ctx.args.out.lower().endswith(".xlsx"):
+        raise UsageError(_("Tệp xuất phải có đuôi .xlsx."))
+    actor = ctx.actor()
+    with ctx.db.read() as session:
+        year_id = school.year_by_name(session, ctx.args.year).id
+        class_id = school.class_by_name(session, year_id, ctx.args.class_name).id if ctx.args.class_name else None
+    count = export_pupils(ctx.db, actor, year_id, class_id, ctx.args.out)
+    print(_("Đã xuất {n} học sinh ra {path}.").format(n=count, path=ctx.args.out))
+    return EXIT_OK
+
+
+def _marks_year(session, name):
+    """The --year named, else the current school year (gradebook commands)."""
+    from nk_desktop.services import school
+
+    year = school.year_by_name(session, name) if name else school.current_year(session)
+    if year is None:
+        raise NKError(_("Chưa có năm học nào."))
+    return year
+
+
+def cmd_export_scores(ctx: Context) -> int:
+    from nk_desktop.exchange import scores
+    from nk_desktop.services import school
+
+    if not ctx.args.out.lower().endswith(".xlsx"):
+        raise UsageError(_("Tệp xuất phải có đuôi .xlsx."))
+    actor = ctx.actor()
+    with ctx.db.read() as session:
+        year = _marks_year(session, ctx.args.year)
+        subject = school.subject_by_name(session, ctx.args.subject)
+        school_class = school.class_by_name(session, year.id, ctx.args.class_name) if ctx.args.class_name else None
+        year_id, year_name, subject_id, subject_name = year.id, year.name, subject.id, subject.name
+        where = _("lớp {c}").format(c=school_class.name) if school_class else _("khối {g}").format(g=ctx.args.grade)
+    if school_class is not None:
+        scores.export_score_sheet(ctx.db, actor, school_class.id, subject_id, ctx.args.milestone, ctx.args.out,
+                                  blank=ctx.args.blank)
+    else:
+        scores.export_grade_score_sheet(ctx.db, actor, year_id, ctx.args.grade, subject_id, ctx.args.milestone,
+                                        ctx.args.out, blank=ctx.args.blank)
+    print(_("Đã xuất bảng điểm {blank}môn {s}, {where}, {m}, năm học {y} ra {path}.").format(
+        blank=_("trống ") if ctx.args.blank else "", s=subject_name, where=where, m=ctx.args.milestone.upper(),
+        y=year_name, path=ctx.args.out))
+    return EXIT_OK
+
+
+def cmd_import_scores(ctx: Context) -> int:
+    from nk_desktop.exchange import scores
+    from nk_desktop.services import school
+
+    if ctx.args.grade is None and (ctx.args.subject or ctx.args.milestone or ctx.args.year):
+        raise UsageError(_("--subject, --milestone và --year chỉ dùng cùng --grade (bảng điểm khối tự lập)."))
+    if ctx.args.grade is not None and not (ctx.args.subject and ctx.args.milestone):
+        raise UsageError(_("Nhập điểm cả khối cần --subject và --milestone."))
+    actor = ctx.actor()
+    if ctx.args.grade is not None:
+        with ctx.db.read() as session:
+            year_id = _marks_year(session, ctx.args.year).id
+            subject_id = school.subject_by_name(session, ctx.args.subject).id
+        report = scores.import_grade_scores(ctx.db, actor, ctx.args.file, year_id, ctx.args.grade, subject_id,
+                                            ctx.args.milestone, dry_run=ctx.args.dry_run)
+    else:
+        report = scores.import_score_sheet(ctx.db, actor, ctx.args.file, dry_run=ctx.args.dry_run)
+    for line in report.lines():
+        print(line)
+    if report.refused:
+        print(_("nk-admin: {n} ô bị từ chối; không ghi gì.").format(n=report.refused), file=sys.stderr)
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+def cmd_evaluate(ctx: Context) -> int:
+    from nk_desktop.services import school
+    from nk_desktop.services.results import evaluate_class
+
+    actor = ctx.actor()
+    with ctx.db.read() as session:
+        year = _marks_year(session, ctx.args.year)
+        school_class = school.class_by_name(session, year.id, ctx.args.class_name)
+    evaluations = evaluate_class(ctx.db, actor, school_class.id)
+    header = ("stt", "full_name", "overall", "overall_label", "reason", "award", "completes")
+    rows = [(e.number, e.full_name, e.overall or "", e.overall_label, e.reason, e.award,
+             "" if e.completes is None else ("yes" if e.completes else "no")) for e in evaluations]
+    if ctx.args.out == "-":
+        write_table(rows, header, "csv")
+        return EXIT_OK
+    with open(ctx.args.out, "w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel reads it as UTF-8
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    missing = sum(1 for e in evaluations if e.overall is None)
+    print(_("Đã ghi kết quả {n} học sinh lớp {c} ra {path} ({m} em chưa đủ dữ liệu).").format(
+        n=len(evaluations), c=school_class.name, path=ctx.args.out, m=missing))
+    return EXIT_OK
+
+
+def cmd_lock(ctx: Context) -> int:
+    return _marks_set_lock(ctx, locked=True)
+
+
+def cmd_unlock(ctx: Context) -> int:
+    return _marks_set_lock(ctx, locked=False)
+
+
+def _marks_set_lock(ctx: Context, *, locked: bool) -> int:
+    """lock / unlock by school, grade or class, optionally one subject and one milestone."""
+    from nk_desktop.services import assessment_rules, gradebook, school
+
+    actor = ctx.actor()
+    with ctx.db.read() as session:
+        year = _marks_year(session, ctx.args.year)
+        class_id, where = None, _("toàn trường")
+        if ctx.args.class_name:
+            school_class = school.class_by_name(session, year.id, ctx.args.class_name)
+            class_id, where = school_class.id, _("lớp {c}").format(c=school_class.name)
+        elif ctx.args.grade is not None:
+            where = _("khối {g}").format(g=ctx.args.grade)
+        subject = school.subject_by_name(session, ctx.args.subject) if ctx.args.subject else None
+        year_id, year_name = year.id, year.name
+    milestone = assessment_rules.parse_milestone(ctx.args.milestone) if ctx.args.milestone else None
+    gradebook.set_lock(ctx.db, actor, year_id, locked=locked, grade=ctx.args.grade, class_id=class_id,
+                       subject_id=subject.id if subject else None, milestone=milestone, reason=ctx.args.reason or "")
+    scope = [where, _("môn {s}").format(s=subject.name) if subject else _("mọi môn"),
+             assessment_rules.MILESTONE_NAMES[milestone] if milestone else _("cả năm học")]
+    print(_("Đã {what} sổ điểm: {scope}, năm học {y}.").format(
+        what=_("khóa") if locked else _("mở khóa"), scope=", ".join(scope), y=year_name))
+    return EXIT_OK
+
+
+def cmd_backup(ctx: Context) -> int:
+    """`backup --to DIR [--no-encrypt]` or `backup verify FILE` (passphrase in NK_BACKUP_PASSPHRASE)."""
+    from pathlib import Path
+
+    from nk_desktop.services import maintenance
+
+    words = ctx.args.words
+    passphrase = os.environ.get("NK_BACKUP_PASSPHRASE") or None
+    if words[:1] == ["verify"] and len(words) == 2:
+        actor = ctx.actor()
+        info = maintenance.inspect_backup(ctx.db, actor, Path(words[1]), passphrase=passphrase)
+        print(_("Bản sao lưu tốt: {school}, tạo lúc {at}; {pupils} học sinh, {entries} mục nhật kí.").format(
+            school=info.school, at=info.created_at, pupils=info.counts.get("pupil", 0),
+            entries=info.counts.get("audit_entry", 0)))
+        return EXIT_OK
+    if words or not ctx.args.to:
+        raise UsageError(_("Dùng: nk-admin backup --to THƯ_MỤC [--no-encrypt] hoặc nk-admin backup verify TỆP"))
+    if not ctx.args.no_encrypt and not passphrase:
+        raise UsageError(_("Bản sao lưu được mã hóa: đặt cụm mật khẩu trong NK_BACKUP_PASSPHRASE, "
+                           "hoặc dùng --no-encrypt nếu thật sự muốn không mã hóa."))
+    actor = ctx.actor()
+    info = maintenance.backup_database(ctx.db, actor, Path(ctx.args.to),
+                                       passphrase=None if ctx.args.no_encrypt else passphrase)
+    print(_("Đã sao lưu vào {path} ({n} học sinh{enc}).").format(
+        path=info.path, n=info.counts.get("pupil", 0), enc="" if info.encrypted else _(", KHÔNG mã hóa")))
+    return EXIT_OK
+
+
+def cmd_restore(ctx: Context) -> int:
+    from pathlib import Path
+
+    from nk_desktop.services import maintenance
+
+    if not ctx.args.yes:
+        raise UsageError(_("Khôi phục thay toàn bộ dữ liệu trên máy này: thêm --yes để xác nhận."))
+    actor = ctx.actor()
+    passphrase = os.environ.get("NK_BACKUP_PASSPHRASE") or None
+    info, kept = maintenance.restore_database(ctx.db, actor, Path(ctx.args.file), passphrase=passphrase)
+    print(_("Đã khôi phục bản sao lưu lúc {at} ({n} học sinh). Dữ liệu cũ để tại {kept}.").format(
+        at=info.created_at, n=info.counts.get("pupil", 0), kept=kept or _("(không có)")))
+    return EXIT_OK
+
+
+def cmd_attendance_export(ctx: Context) -> int:
+    """`attendance export --class 4A --month 2025-10 --out F.xlsx [--year 2025-2026]`: the month's roll sheet."""
+    import datetime as dt
+
+    from nk_desktop.errors import ValidationError
+    from nk_desktop.exchange.attendance import export_month
+    from nk_desktop.services import attendance, school
+
+    if not ctx.args.out.lower().endswith(".xlsx"):
+        raise UsageError(_("Tệp xuất phải có đuôi .xlsx."))
+    try:
+        year_no, month_no = attendance.parse_month(ctx.args.month)
+    except ValidationError as error:
+        raise UsageError(str(error)) from None
+    actor = ctx.actor()
+    with ctx.db.read() as session:
+        # Without --year: the school year the month belongs to (not necessarily the current one).
+        year = school.year_by_name(session, ctx.args.year) if ctx.args.year else \
+            school.current_year(session, dt.date(year_no, month_no, 1))
+        if year is None:
+            raise NKError(_("Chưa có năm học nào."))
+        school_class = school.class_by_name(session, year.id, ctx.args.class_name)
+        class_id, class_name = school_class.id, school_class.name
+    export_month(ctx.db, actor, class_id, ctx.args.month, ctx.args.out)
+    print(_("Đã xuất sổ điểm danh lớp {c} tháng {m}/{y} ra {path}.").format(
+        c=class_name, m=month_no, y=year_no, path=ctx.args.out))
+    return EXIT_OK
+
+
+def cmd_attendance_import(ctx: Context) -> int:
+    """`attendance import F.xlsx [--dry-run]`: all days or none; exit 1 when a day is refused."""
+    from nk_desktop.exchange.attendance import import_month
+
+    actor = ctx.actor()
+    report = import_month(ctx.db, actor, ctx.args.file, dry_run=ctx.args.dry_run)
+    for line in report.lines():
+        print(line)
+    if report.refused_days:
+        print(_("nk-admin: {n} ngày bị từ chối; không ghi gì.").format(n=report.refused_days), file=sys.stderr)
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
@@ -249,6 +510,85 @@ def build_parser() -> argparse.ArgumentParser:
     classes_list.add_argument("--year", help=_("năm học, ví dụ 2025-2026 (mặc định: năm hiện tại)"))
     classes_list.add_argument("--format", choices=("csv", "table"), default="table")
     classes_list.set_defaults(run=cmd_classes_list)
+
+    import_pupils = commands.add_parser("import-pupils", help=_("nhập danh sách học sinh từ tệp Excel (.xlsx)"))
+    import_pupils.add_argument("file", metavar="FILE.xlsx")
+    import_pupils.add_argument("--year", required=True, help=_("năm học, ví dụ 2025-2026"))
+    import_pupils.add_argument("--class", dest="class_name",
+                               help=_("lớp nhận danh sách, ví dụ 4A (bỏ trống nếu tệp có cột Lớp)"))
+    import_pupils.add_argument("--dry-run", action="store_true", help=_("chỉ xem trước từng dòng, không ghi gì"))
+    import_pupils.add_argument("--errors", metavar="OUT.xlsx", help=_("lưu bản sao tệp có thêm cột Lỗi"))
+    import_pupils.add_argument("--sheet", help=_("tên trang tính (mặc định: trang đầu tiên có dòng tiêu đề cột)"))
+    import_pupils.add_argument("--format", choices=("csv", "table"), default="table")
+    import_pupils.set_defaults(run=cmd_import_pupils)
+
+    export_pupils = commands.add_parser("export-pupils", help=_("xuất danh sách học sinh ra tệp Excel (.xlsx)"))
+    export_pupils.add_argument("--year", required=True, help=_("năm học, ví dụ 2025-2026"))
+    export_pupils.add_argument("--class", dest="class_name", help=_("một lớp, ví dụ 4A (mặc định: toàn trường)"))
+    export_pupils.add_argument("--out", required=True, metavar="FILE.xlsx", help=_("tệp .xlsx sẽ ghi"))
+    export_pupils.set_defaults(run=cmd_export_pupils)
+
+    export_scores = commands.add_parser("export-scores", help=_("xuất bảng điểm ra Excel để nhập ở nhà"))
+    export_scope = export_scores.add_mutually_exclusive_group(required=True)
+    export_scope.add_argument("--class", dest="class_name", help=_("lớp, ví dụ 4A"))
+    export_scope.add_argument("--grade", type=int, help=_("cả khối (bảng điểm kiểm tra định kì cho văn thư)"))
+    export_scores.add_argument("--subject", required=True, help=_("môn: tên (có hoặc không dấu) hoặc mã, ví dụ Toán"))
+    export_scores.add_argument("--milestone", required=True, help=_("thời điểm: GK1, CK1, GK2 hoặc CN"))
+    export_scores.add_argument("--out", required=True, metavar="FILE.xlsx", help=_("tệp .xlsx sẽ ghi"))
+    export_scores.add_argument("--year", help=_("năm học, ví dụ 2026-2027 (mặc định: năm hiện tại)"))
+    export_scores.add_argument("--blank", action="store_true", help=_("bảng trống (không điền giá trị đã nhập)"))
+    export_scores.set_defaults(run=cmd_export_scores)
+
+    import_scores = commands.add_parser("import-scores", help=_("nhập lại bảng điểm Excel đã điền"))
+    import_scores.add_argument("file", metavar="FILE.xlsx")
+    import_scores.add_argument("--dry-run", action="store_true", help=_("chỉ kiểm tra và báo cáo, không ghi gì"))
+    import_scores.add_argument("--grade", type=int, help=_("bảng điểm cả khối tự lập (có cột Lớp), ví dụ 4"))
+    import_scores.add_argument("--subject", help=_("môn của bảng điểm khối"))
+    import_scores.add_argument("--milestone", help=_("thời điểm của bảng điểm khối"))
+    import_scores.add_argument("--year", help=_("năm học của bảng điểm khối (mặc định: năm hiện tại)"))
+    import_scores.set_defaults(run=cmd_import_scores)
+
+    evaluate = commands.add_parser("evaluate", help=_("kết quả đánh giá cuối năm của một lớp ra tệp CSV"))
+    evaluate.add_argument("--class", dest="class_name", required=True, help=_("lớp, ví dụ 4A"))
+    evaluate.add_argument("--out", required=True, metavar="FILE.csv", help=_("tệp CSV sẽ ghi (- : in ra màn hình)"))
+    evaluate.add_argument("--year", help=_("năm học, ví dụ 2026-2027 (mặc định: năm hiện tại)"))
+    evaluate.set_defaults(run=cmd_evaluate)
+
+    for name, run, what in (("lock", cmd_lock, _("khóa sổ điểm")), ("unlock", cmd_unlock, _("mở khóa sổ điểm"))):
+        lock = commands.add_parser(name, help=what)
+        lock_scope = lock.add_mutually_exclusive_group(required=True)
+        lock_scope.add_argument("--class", dest="class_name", help=_("một lớp, ví dụ 4A"))
+        lock_scope.add_argument("--grade", type=int, help=_("một khối, ví dụ 4"))
+        lock_scope.add_argument("--school", action="store_true", help=_("toàn trường"))
+        lock.add_argument("--subject", help=_("chỉ một môn (mặc định: mọi môn)"))
+        lock.add_argument("--milestone", help=_("chỉ một thời điểm GK1, CK1, GK2, CN (mặc định: cả năm)"))
+        lock.add_argument("--reason", help=_("lí do"))
+        lock.add_argument("--year", help=_("năm học, ví dụ 2026-2027 (mặc định: năm hiện tại)"))
+        lock.set_defaults(run=run)
+
+    backup_cmd = commands.add_parser("backup", help=_("sao lưu ra thư mục/USB, hoặc kiểm tra một bản sao lưu"))
+    backup_cmd.add_argument("words", nargs="*", metavar="verify FILE", help=_("verify TỆP: kiểm tra bản sao lưu"))
+    backup_cmd.add_argument("--to", metavar="DIR", help=_("thư mục đích (ổ USB)"))
+    backup_cmd.add_argument("--no-encrypt", action="store_true", help=_("không mã hóa (không khuyến khích)"))
+    backup_cmd.set_defaults(run=cmd_backup)
+    restore_cmd = commands.add_parser("restore", help=_("khôi phục từ bản sao lưu"))
+    restore_cmd.add_argument("file")
+    restore_cmd.add_argument("--yes", action="store_true", help=_("xác nhận thay dữ liệu hiện tại"))
+    restore_cmd.set_defaults(run=cmd_restore)
+
+    roll = commands.add_parser("attendance", help=_("sổ điểm danh: xuất và nhập bảng tháng Excel")).add_subparsers(
+        dest="attendance_command", metavar="ACTION", parser_class=_Parser)
+    roll.required = True
+    roll_export = roll.add_parser("export", help=_("xuất sổ điểm danh một tháng của một lớp ra Excel (.xlsx)"))
+    roll_export.add_argument("--class", dest="class_name", required=True, help=_("lớp, ví dụ 4A"))
+    roll_export.add_argument("--month", required=True, help=_("tháng dạng năm-tháng, ví dụ 2025-10"))
+    roll_export.add_argument("--out", required=True, metavar="FILE.xlsx", help=_("tệp .xlsx sẽ ghi"))
+    roll_export.add_argument("--year", help=_("năm học, ví dụ 2025-2026 (mặc định: năm học của tháng đó)"))
+    roll_export.set_defaults(run=cmd_attendance_export)
+    roll_import = roll.add_parser("import", help=_("nhập lại sổ điểm danh tháng đã sửa (mọi ngày hoặc không ngày nào)"))
+    roll_import.add_argument("file", metavar="FILE.xlsx")
+    roll_import.add_argument("--dry-run", action="store_true", help=_("chỉ kiểm tra và báo cáo, không ghi gì"))
+    roll_import.set_defaults(run=cmd_attendance_import)
 
     audit = commands.add_parser("audit", help=_("nhật ký thay đổi")).add_subparsers(
         dest="audit_command", metavar="ACTION", parser_class=_Parser)
