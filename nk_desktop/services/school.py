@@ -59,6 +59,24 @@ def update_profile(db: Database, actor: Actor, **fields) -> None:
             setattr(school, key, value)
 
 
+@dataclasses.dataclass(frozen=True)
+class SchoolSettings:
+    password_min_length: int
+    password_max_age_days: int
+    db_admin_manages_accounts: bool
+
+
+def school_settings(db: Database, actor: Actor) -> SchoolSettings:
+    """The password policy and whether the DB admin may manage accounts."""
+    with db.read() as session:
+        require(session, actor, Action.SCHOOL_VIEW)
+        profile = school_profile(session)
+        if profile is None:
+            return SchoolSettings(8, 90, False)
+        return SchoolSettings(profile.password_min_length, profile.password_max_age_days,
+                              bool(profile.db_admin_manages_accounts))
+
+
 # --- school years -----------------------------------------------------------------
 
 def parse_year_name(name: str) -> tuple[int, int]:
@@ -367,6 +385,23 @@ def grade_subjects(session: Session, year_id: uuid.UUID, grade: int) -> list[tup
         .order_by(Subject.position)
     ).all()
     return [(s, e) for s, e in rows]
+
+
+@dataclasses.dataclass(frozen=True)
+class GradeSubject:
+    id: uuid.UUID
+    code: str
+    name: str
+    periods_per_year: int
+    tested_milestones: str  # "CK1,CN" or ""
+
+
+def subjects_of_grade(db: Database, actor: Actor, year_id: uuid.UUID, grade: int) -> list[GradeSubject]:
+    """The subjects (parts where a subject has parts) taught in *grade* that year, in book order."""
+    with db.read() as session:
+        require(session, actor, Action.SCHOOL_VIEW)
+        return [GradeSubject(s.id, s.code, s.name, e.periods_per_year, e.tested_milestones)
+                for s, e in grade_subjects(session, year_id, grade)]
 
 
 def subject_by_name(session: Session, text: str) -> Subject:

@@ -19,7 +19,6 @@ from nk_desktop.services import curriculum, school, staff as staff_service
 from nk_desktop.services.permissions import Action
 from nk_desktop.services.school import AssignmentRow, ClassRow
 from nk_desktop.text import person_sort_key
-from nk_desktop.views.admin import reads
 from nk_desktop.views.admin.forms import FormDialog, find_data, staff_combo
 from nk_desktop.views.admin.grid import Column, Row, RowTableModel, fit_columns, make_table, selected_row, \
     text_key
@@ -36,7 +35,7 @@ NOT_ASSIGNED = _("(chưa phân công)")
 class SubjectLine:
     """A subject of the chosen class and its assignment, if any."""
 
-    subject: reads.GradeSubject
+    subject: school.GradeSubject
     assignment: AssignmentRow | None
 
 
@@ -173,7 +172,7 @@ class AssignmentsPage(AdminPage):
         keep = select or (self.current().subject.id if self.current() else None)
         lines: list[SubjectLine] = []
         if school_class is not None:
-            ok, subjects = self.call(reads.grade_subjects, self.db, self.actor, self.year_combo.year_id(),
+            ok, subjects = self.call(school.subjects_of_grade, self.db, self.actor, self.year_combo.year_id(),
                                      school_class.grade)
             assigned = {a.subject_id: a for a in self.assignments if a.class_id == school_class.id}
             lines = [SubjectLine(s, assigned.get(s.id)) for s in (subjects if ok else [])]

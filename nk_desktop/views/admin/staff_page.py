@@ -16,11 +16,10 @@ from nk_desktop.db import Database
 from nk_desktop.errors import PermissionDenied
 from nk_desktop.i18n import _
 from nk_desktop.models.staff import StaffMember
-from nk_desktop.services import accounts, staff as staff_service
+from nk_desktop.services import accounts, school, staff as staff_service
 from nk_desktop.services.accounts import AccountRow
 from nk_desktop.services.permissions import Action, Role
 from nk_desktop.text import fold
-from nk_desktop.views.admin import reads
 from nk_desktop.views.admin.grid import Column, Row, RowTableModel, date_key, fit_columns, make_table, \
     selected_row, text_key
 from nk_desktop.views.admin.messages import Messages
@@ -89,7 +88,7 @@ def build_rows(staff: list[StaffMember], account_rows: list[AccountRow]) -> list
 class StaffPage(AdminPage):
     def __init__(self, db: Database, actor: Actor, messages: Messages, parent: QWidget | None = None):
         super().__init__(db, actor, messages, parent)
-        self.settings = reads.SchoolSettings(8, 90, False)
+        self.settings = school.SchoolSettings(8, 90, False)
         layout = QVBoxLayout(self)
 
         top = QHBoxLayout()
@@ -180,7 +179,7 @@ class StaffPage(AdminPage):
 
     def refresh(self) -> None:
         keep = self.current()
-        ok, settings = self.call(reads.school_settings, self.db, self.actor)
+        ok, settings = self.call(school.school_settings, self.db, self.actor)
         if ok:
             self.settings = settings
         ok, staff = self.call(staff_service.list_staff, self.db, self.actor,
