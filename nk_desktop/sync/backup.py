@@ -66,7 +66,7 @@ def _derive(passphrase: str, salt: bytes) -> bytes:
     return Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P).derive(passphrase.encode("utf-8"))
 
 
-def _facts(path: Path) -> tuple[str, str, dict[str, int]]:
+def facts(path: Path) -> tuple[str, str, dict[str, int]]:
     """School name, Alembic revision and row counts of a database file."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -209,7 +209,7 @@ def backup(database_path: Path, folder: Path, *, passphrase: str | None, now: dt
         copy = Path(scratch) / "copy.sqlite"
         online_copy(database_path, copy, progress, is_cancelled)
         _check(copy)
-        school, schema, counts = _facts(copy)
+        school, schema, counts = facts(copy)
         _refuse_empty_over_full(folder, counts, passphrase)
         if progress:
             progress(1, 1, _("Đang nén và mã hóa…"))
@@ -252,7 +252,7 @@ def verify(path: Path, passphrase: str | None) -> BackupInfo:
         copy = Path(scratch) / "check.sqlite"
         copy.write_bytes(db_bytes)
         _check(copy)
-        school, schema, counts = _facts(copy)
+        school, schema, counts = facts(copy)
     return BackupInfo(Path(path), header.get("created_at", ""), school, schema, counts, bool(header.get("encrypted")))
 
 

@@ -250,7 +250,7 @@ def test_menus_have_alt_accelerators_and_ctrl_q(qtbot, db, actors, settings):
     menus = [action.text() for action in window.menuBar().actions()]
     assert menus == ["&Tệp", "Trợ &giúp"]
     file_actions = [a.text() for a in window.menuBar().actions()[0].menu().actions() if not a.isSeparator()]
-    assert file_actions == ["Đổi &mật khẩu…", "Đăng &xuất", "&Thoát"]
+    assert file_actions == ["Đổi &mật khẩu…", "Đăng &xuất", "&Sao lưu ra USB…", "&Khôi phục từ bản sao lưu…", "&Thoát"]
     assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
     assert window.about_action.text() == "&Giới thiệu"
 

@@ -13,7 +13,7 @@ from nk_desktop.actor import Actor
 from nk_desktop.db import Database
 from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
-from nk_desktop.services import accounts
+from nk_desktop.services import accounts, permissions
 from nk_desktop.views import registry
 from nk_desktop.views.app_shell.change_password import ChangeFunction, ChangePasswordDialog
 from nk_desktop.views.app_shell.info import ShellInfo, load_shell_info
@@ -121,6 +121,14 @@ class MainWindow(QMainWindow):
         self.change_password_action.triggered.connect(self.change_password)
         self.logout_action = file_menu.addAction(_("Đăng &xuất"))
         self.logout_action.triggered.connect(lambda: self.logout_requested.emit())
+        self.backup_action = self.restore_action = None
+        if permissions.may(self.actor, permissions.Action.BACKUP) and self.db.is_sqlite:
+            file_menu.addSeparator()
+            self.backup_action = file_menu.addAction(_("&Sao lưu ra USB…"))
+            self.backup_action.triggered.connect(self.open_backup)
+        if permissions.may(self.actor, permissions.Action.RESTORE) and self.db.is_sqlite:
+            self.restore_action = file_menu.addAction(_("&Khôi phục từ bản sao lưu…"))
+            self.restore_action.triggered.connect(self.open_restore)
         file_menu.addSeparator()
         self.quit_action = file_menu.addAction(_("&Thoát"))
         # Spelled out: QKeySequence.Quit is empty on Windows.
@@ -131,6 +139,22 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu(_("Trợ &giúp"))
         self.about_action: QAction = help_menu.addAction(_("&Giới thiệu"))
         self.about_action.triggered.connect(self.about)
+
+    def open_backup(self):
+        from nk_desktop.views.backup import BackupDialog
+
+        dialog = BackupDialog(self.db, self.actor, self)
+        dialog.open()
+        return dialog
+
+    def open_restore(self):
+        from nk_desktop.views.backup import RestoreDialog
+
+        dialog = RestoreDialog(self.db, self.actor, self)
+        # After a restore the data under this window is gone: back to the login.
+        dialog.finished.connect(lambda _result: dialog.restored and self.logout_requested.emit())
+        dialog.open()
+        return dialog
 
     def change_password(self) -> ChangePasswordDialog:
         """Open the (voluntary) password change, window-modal."""
