@@ -376,8 +376,8 @@ def cmd_backup(ctx: Context) -> int:
     if words[:1] == ["verify"] and len(words) == 2:
         actor = ctx.actor()
         info = maintenance.inspect_backup(ctx.db, actor, Path(words[1]), passphrase=passphrase)
-        print(_("Bản sao lưu tốt: {school}, tạo lúc {at}; {pupils} học sinh, {entries} mục nhật kí.").format(
-            school=info.school, at=info.created_at, pupils=info.counts.get("pupil", 0),
+        print(_("Bản sao lưu tốt: {school}, tạo lúc {at}; {pupils} học sinh, {entries} mục nhật ký.").format(
+            school=info.school, at=info.created_text, pupils=info.counts.get("pupil", 0),
             entries=info.counts.get("audit_entry", 0)))
         return EXIT_OK
     if words or not ctx.args.to:
@@ -404,7 +404,7 @@ def cmd_restore(ctx: Context) -> int:
     passphrase = os.environ.get("NK_BACKUP_PASSPHRASE") or None
     info, kept = maintenance.restore_database(ctx.db, actor, Path(ctx.args.file), passphrase=passphrase)
     print(_("Đã khôi phục bản sao lưu lúc {at} ({n} học sinh). Dữ liệu cũ để tại {kept}.").format(
-        at=info.created_at, n=info.counts.get("pupil", 0), kept=kept or _("(không có)")))
+        at=info.created_text, n=info.counts.get("pupil", 0), kept=kept or _("(không có)")))
     return EXIT_OK
 
 

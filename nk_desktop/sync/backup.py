@@ -55,11 +55,19 @@ class Cancelled(NKError):
 @dataclasses.dataclass(frozen=True)
 class BackupInfo:
     path: Path
-    created_at: str            # ISO UTC
+    created_at: str            # ISO, this PC's local time
     school: str
     schema: str
     counts: dict[str, int]
     encrypted: bool
+
+    @property
+    def created_text(self) -> str:
+        """"15:20 ngày 29/11/2026"."""
+        try:
+            return dt.datetime.fromisoformat(self.created_at).strftime("%H:%M ngày %d/%m/%Y")
+        except ValueError:
+            return self.created_at
 
 
 def _derive(passphrase: str, salt: bytes) -> bytes:

@@ -203,9 +203,9 @@ class RestoreDialog(QDialog):
             return
         _school, _schema, now = backups.facts(Path(self.db.location))
         self.facts.setText(_(
-            "Bản sao lưu của “{school}” lúc {at}: {p} học sinh, {s} cán bộ, {a} mục nhật kí.\n"
-            "Dữ liệu hiện tại trên máy: {p2} học sinh, {s2} cán bộ, {a2} mục nhật kí.").format(
-            school=self.info.school, at=self.info.created_at, p=self.info.counts.get("pupil", 0),
+            "Bản sao lưu của “{school}” lúc {at}: {p} học sinh, {s} cán bộ, {a} mục nhật ký.\n"
+            "Dữ liệu hiện tại trên máy: {p2} học sinh, {s2} cán bộ, {a2} mục nhật ký.").format(
+            school=self.info.school, at=self.info.created_text, p=self.info.counts.get("pupil", 0),
             s=self.info.counts.get("staff_member", 0), a=self.info.counts.get("audit_entry", 0),
             p2=now.get("pupil", 0), s2=now.get("staff_member", 0), a2=now.get("audit_entry", 0)))
         self.restore_button.setEnabled(True)
@@ -214,7 +214,7 @@ class RestoreDialog(QDialog):
         if self.info is None:
             return False
         if not self._confirm(self, _("Thay toàn bộ dữ liệu trên máy này bằng bản sao lưu lúc {at}? "
-                                     "Dữ liệu hiện tại được giữ lại thành một tệp riêng.").format(at=self.info.created_at)):
+                                     "Dữ liệu hiện tại được giữ lại thành một tệp riêng.").format(at=self.info.created_text)):
             return False
         try:
             _info, kept = maintenance.restore_database(self.db, self.actor, Path(self.path.text()),
