@@ -26,7 +26,7 @@ from openpyxl.utils.datetime import from_excel, from_ISO8601
 
 from nk_desktop.errors import ValidationError
 from nk_desktop.i18n import _
-from nk_desktop.text import fold
+from nk_desktop.text import fold, nfc
 
 #: Rows searched for the header row (title rows, school name, date lines come first).
 HEADER_SCAN_ROWS = 30
@@ -279,7 +279,7 @@ def find_header(sheet: Sheet, lookup: Callable[[str], str | None], *, min_fields
     for column, value in enumerate(sheet.rows[row], start=1):
         if value is None:
             continue
-        text = " ".join(str(value).split())
+        text = nfc(str(value))
         field = lookup(text)
         if field is None:
             unknown.append(text)
@@ -296,7 +296,7 @@ def find_header(sheet: Sheet, lookup: Callable[[str], str | None], *, min_fields
         under_group = sheet.value(row, column) is None or sheet.in_horizontal_merge(row, column)
         field = lookup(str(value)) if isinstance(value, str) else None
         if under_group and field is not None:
-            sub[column] = (field, " ".join(str(value).split()))
+            sub[column] = (field, nfc(str(value)))
         elif not under_group:
             data_like = True
     if sub and not data_like:
