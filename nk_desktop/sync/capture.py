@@ -251,8 +251,9 @@ def write_journal(session: Session, actor: Actor, changes: Iterable[RowChange]) 
         }
         entry["entry_hash"] = prev_hash = entry_hash(audit_fields(entry))
         entries.append(entry)
-    session.execute(insert(ChangeRecord), ops)
-    session.execute(insert(AuditEntry), entries)
+    connection = session.connection()  # Core executemany: the journal tables have no ORM side to update
+    connection.execute(insert(ChangeRecord.__table__), ops)
+    connection.execute(insert(AuditEntry.__table__), entries)
     state["hlc"].value = str(clock)
     state["audit_head"].value = f"{seq}:{prev_hash}"
 
@@ -293,6 +294,7 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]])
         if column.default is not None and column.default.is_scalar:
             defaults[column.key] = column.default.arg
     secret = _secret_keys(mapper)
+    labeller = _label_proxy(model)
     full_rows, changes = [], []
     for row in rows:
         values = {key: None for key in (c.key for c in mapper.columns)}
@@ -302,7 +304,7 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]])
         values["id"] = values["id"] or uuid.uuid4()
         values.update(created_at=now, updated_at=now, created_by=actor.account_id, updated_by=actor.account_id)
         full_rows.append(values)
-        probe = model(**{k: v for k, v in values.items() if k in mapper.column_attrs})
+        probe = labeller(values)
         changes.append(
             RowChange(
                 table=mapper.local_table.name,
@@ -324,6 +326,24 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]])
     finally:
         _allow_raw_writes(False)
     return [r["id"] for r in full_rows]
+
+
+_PROXIES: dict[type, type] = {}
+
+
+def _label_proxy(model: type[Base]):
+    """A light stand-in of *model* for ``audit_label`` / ``audit_class_id`` (no ORM instance per row)."""
+    proxy = _PROXIES.get(model)
+    if proxy is None:
+        members = {name: value for klass in reversed(model.__mro__) for name, value in vars(klass).items()
+                   if isinstance(value, property) or name in ("audit_label", "audit_class_id")}
+        proxy = _PROXIES[model] = type(f"{model.__name__}Row", (), members)
+
+    def make(values: dict):
+        row = proxy()
+        row.__dict__.update(values)
+        return row
+    return make
 
 
 def _guard_orm_statements(orm_execute_state) -> None:
