@@ -40,7 +40,7 @@ def snapshot(db):
 
 def journal_since(db, seq):
     with db.read() as session:
-        records = session.scalars(select(ChangeRecord).where(ChangeRecord.seq > seq)).all()
+        records = session.scalars(select(ChangeRecord).where(ChangeRecord.seq > seq).order_by(ChangeRecord.seq)).all()
         audit = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
         return records, audit
 
