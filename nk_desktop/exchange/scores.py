@@ -52,7 +52,7 @@ from nk_desktop.services import assessment_rules as rules
 from nk_desktop.services import gradebook
 from nk_desktop.services.common import get_live
 from nk_desktop.services.gradebook import CellEdit
-from nk_desktop.services.permissions import Action, require
+from nk_desktop.services.permissions import Action, allows, require
 from nk_desktop.services.school import (
     class_by_name, grade_subjects, normal_class_name, subject_by_name, year_by_name,
 )
@@ -102,14 +102,6 @@ class _Entry:
 
     def value(self, field: str):
         return getattr(self, field)
-
-
-def _may(session: Session, actor: Actor, action: Action, **scope) -> bool:
-    try:
-        require(session, actor, action, **scope)
-        return True
-    except PermissionDenied:
-        return False
 
 
 def _roster(session: Session, school_class: SchoolClass, subject_id: uuid.UUID, milestone: str,
@@ -322,7 +314,7 @@ def export_grade_score_sheet(db: Database, actor: Actor, year_id: uuid.UUID, gra
         _check_taught(session, year.id, grade, subject)
         _check_tested(session, year, grade, subject, milestone)
         classes = _grade_classes(session, year.id, grade)
-        if not _may(session, actor, Action.MARKS_IMPORT_GRADE):
+        if not allows(session, actor, Action.MARKS_IMPORT_GRADE):
             for school_class in classes:
                 require(session, actor, Action.MARKS_VIEW, class_id=school_class.id)
         entries = [e for c in classes for e in _roster(session, c, subject.id, milestone, on)]
@@ -879,7 +871,7 @@ def _import_grade_file(db: Database, actor: Actor, path: Path, file: _File,
         _check_taught(session, year.id, grade, subject)
         _check_tested(session, year, grade, subject, milestone)
         classes = _grade_classes(session, year.id, grade)
-        if not _may(session, actor, Action.MARKS_IMPORT_GRADE):
+        if not allows(session, actor, Action.MARKS_IMPORT_GRADE):
             for school_class in classes:
                 require(session, actor, Action.MARKS_VIEW, class_id=school_class.id)
         rosters = {c.name: _roster(session, c, subject.id, milestone, on) for c in classes}

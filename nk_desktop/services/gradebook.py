@@ -28,7 +28,7 @@ from nk_desktop.models.school import CurriculumEntry, SchoolClass, SchoolYear, S
 from nk_desktop.services import assessment_rules as rules
 from nk_desktop.services.calendar import work_calendar
 from nk_desktop.services.common import get_live
-from nk_desktop.services.permissions import Action, require
+from nk_desktop.services.permissions import Action, allows, require
 from nk_desktop.text import nfc, person_sort_key
 
 REASSESSMENT_DEADLINE = (8, 31)  # Điều 11.1.d: summer re-assessment finished before 31 August
@@ -247,16 +247,6 @@ def milestone_day(session: Session, school_class: SchoolClass, milestone: str, o
     return min(max(on or today(), year.start_date), year.end_date)
 
 
-def _may(session: Session, actor: Actor, action: Action, **scope) -> bool:
-    from nk_desktop.errors import PermissionDenied
-
-    try:
-        require(session, actor, action, **scope)
-        return True
-    except PermissionDenied:
-        return False
-
-
 def subject_grid(db: Database, actor: Actor, class_id: uuid.UUID, subject_id: uuid.UUID, milestone: str,
                  *, on: dt.date | None = None) -> SubjectGrid:
     """A class × subject × milestone: pupils in official order with level, score, comment (one query each)."""
@@ -277,7 +267,7 @@ def subject_grid(db: Database, actor: Actor, class_id: uuid.UUID, subject_id: uu
             for n, p in enumerate(pupils, start=1)
         ]
         window = entry_window(session, school_class, subject_id, milestone, on=on)
-        may_edit = _may(session, actor, Action.MARKS_ENTER, class_id=class_id, subject_id=subject_id)
+        may_edit = allows(session, actor, Action.MARKS_ENTER, class_id=class_id, subject_id=subject_id)
         return SubjectGrid(class_id, school_class.name, subject.id, subject.name, milestone, tested, rows, window,
                            may_edit)
 
@@ -317,7 +307,7 @@ def save_subject_cells(db: Database, actor: Actor, class_id: uuid.UUID, subject_
     milestone = rules.parse_milestone(milestone)
     edits = list(edits)
     with db.write(actor) as session:
-        if not _may(session, actor, Action.MARKS_IMPORT_GRADE) or any(e.field != "score" for e in edits):
+        if not allows(session, actor, Action.MARKS_IMPORT_GRADE) or any(e.field != "score" for e in edits):
             require(session, actor, Action.MARKS_ENTER, class_id=class_id, subject_id=subject_id)
         school_class = get_live(session, SchoolClass, class_id, _("lớp"))
         subject = get_live(session, Subject, subject_id, _("môn học"))
@@ -419,7 +409,7 @@ def trait_grid(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, 
                 for n, p in enumerate(pupils, start=1)]
         window = entry_window(session, school_class, None, milestone, on=on)
         return TraitGrid(class_id, school_class.name, milestone, rows, window,
-                         _may(session, actor, Action.TRAITS_ENTER, class_id=class_id))
+                         allows(session, actor, Action.TRAITS_ENTER, class_id=class_id))
 
 
 def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, edits: Iterable[CellEdit],

@@ -96,6 +96,7 @@ class Action(str, enum.Enum):
     CORRECTION_APPLY = "correction_apply"
     RESULTS_RECORD = "results_record"          # scoped: homeroom class (year-end results)
     RESULTS_APPROVE = "results_approve"        # Điều 3.4
+    MARKS_REVIEW = "marks_review"              # completion, distributions, anomalies, targets (Điều 4.3–4.4, 5.2–5.3)
     # Roll call (Điều 7.3, 7.5, 12.1)
     ROLL_VIEW = "roll_view"                    # scoped: homeroom class, taught classes
     ROLL_TAKE = "roll_take"                    # scoped: homeroom class (and a club's teacher)
@@ -140,6 +141,7 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.CORRECTION_APPLY: frozenset({_QT}),
     Action.RESULTS_RECORD: frozenset(),
     Action.RESULTS_APPROVE: frozenset({_H}),
+    Action.MARKS_REVIEW: frozenset({_H, _P, _QT}),
     Action.ROLL_VIEW: frozenset({_H, _P, _QT, _VT, Role.Y_TE}),
     Action.ROLL_TAKE: frozenset(),
     Action.ROLL_UNLOCK: frozenset({_H}),
@@ -159,6 +161,7 @@ SCOPED: dict[Action, frozenset[Role]] = {
     Action.TRAITS_ENTER: frozenset({_CN}),
     Action.CORRECTION_REQUEST: frozenset({_CN, _BM}),
     Action.RESULTS_RECORD: frozenset({_CN}),
+    Action.MARKS_REVIEW: frozenset({_TT}),            # the group's classes (Điều 5.2–5.3)
     Action.ROLL_VIEW: frozenset({_CN, _BM, _TT}),
     Action.ROLL_TAKE: frozenset({_CN}),
 }
@@ -212,6 +215,7 @@ ACTION_LABELS = {
     Action.CORRECTION_APPLY: _("sửa điểm theo biên bản đã duyệt"),
     Action.RESULTS_RECORD: _("ghi kết quả cuối năm của lớp này"),
     Action.RESULTS_APPROVE: _("phê duyệt kết quả đánh giá"),
+    Action.MARKS_REVIEW: _("giám sát việc nhập điểm, phổ điểm và chỉ tiêu"),
     Action.ROLL_VIEW: _("xem điểm danh của lớp này"),
     Action.ROLL_TAKE: _("điểm danh lớp này (chỉ giáo viên chủ nhiệm)"),
     Action.ROLL_UNLOCK: _("mở lại tháng điểm danh đã chốt"),
@@ -243,6 +247,15 @@ def require(session: Session, actor: Actor, action: Action, *, class_id: uuid.UU
     raise deny(action)
 
 
+def allows(session: Session, actor: Actor, action: Action, **scope) -> bool:
+    """``require`` as a yes/no answer (to enable a button, to choose a path); never raises."""
+    try:
+        require(session, actor, action, **scope)
+        return True
+    except PermissionDenied:
+        return False
+
+
 def db_admin_delegated(session: Session) -> bool:
     """Whether the principal lets the DB admin manage accounts (Điều 3.1)."""
     return bool(session.scalar(select(School.db_admin_manages_accounts).where(School.deleted.is_(False))))
@@ -265,7 +278,7 @@ def _in_scope(session: Session, actor: Actor, action: Action, roles: set[Role], 
         return False
     if Role.GV_CHU_NHIEM in roles and class_id in homeroom_class_ids(session, actor.staff_id):
         return True
-    if action in (Action.PUPIL_VIEW, Action.MARKS_VIEW, Action.ROLL_VIEW):
+    if action in (Action.PUPIL_VIEW, Action.MARKS_VIEW, Action.ROLL_VIEW, Action.MARKS_REVIEW):
         if Role.GV_BO_MON in roles or Role.GV_CHU_NHIEM in roles:
             if class_id in taught_class_ids(session, actor.staff_id):
                 return True
