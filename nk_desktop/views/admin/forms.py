@@ -12,44 +12,25 @@ import secrets
 import uuid
 from typing import Any, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
-from nk_desktop.clock import format_date, parse_date
-from nk_desktop.errors import NKError, ValidationError
+from nk_desktop.clock import format_date
 from nk_desktop.i18n import _
 from nk_desktop.models.staff import StaffMember
+from nk_desktop.views.common.forms import InlineErrorDialog, date_from_text  # noqa: F401 (re-exported)
 
-ERROR_STYLE = "color: #b00020;"
 DATE_PLACEHOLDER = _("ngày/tháng/năm, ví dụ 05/09/2025")
 
 
-class FormDialog(QDialog):
-    """A titled form with OK/Cancel and an inline error line."""
+class FormDialog(InlineErrorDialog):
+    """A titled form (label: field rows) with OK/Cancel and an inline error line."""
 
     def __init__(self, title: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
+        super().__init__(title, parent)
         self.setMinimumWidth(460)
-        self.fields: dict[str, QWidget] = {}  # service field name → widget, to focus the refused one
-        self.result_value: Any = None
-        layout = QVBoxLayout(self)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        layout.addLayout(self.form)
-        self.error_label = QLabel(self)
-        self.error_label.setStyleSheet(ERROR_STYLE)
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
-        layout.addWidget(self.error_label)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
+        self.body.addLayout(self.form)
 
     def add_field(self, label: str, widget: QWidget, name: str | None = None) -> QWidget:
         self.form.addRow(label, widget)
@@ -63,47 +44,6 @@ class FormDialog(QDialog):
             edit.setPlaceholderText(placeholder)
         self.add_field(label, edit, name)
         return edit
-
-    def error(self) -> str:
-        """The message shown inline ("" when none)."""
-        return self.error_label.text() if not self.error_label.isHidden() else ""
-
-    def show_error(self, message: str, field: str | None = None) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
-        widget = self.fields.get(field or "")
-        if widget is not None:
-            widget.setFocus()
-            if isinstance(widget, QLineEdit):
-                widget.selectAll()
-
-    def submit(self) -> Any:
-        """Read the fields and call the service; raise ``NKError`` to refuse."""
-        raise NotImplementedError
-
-    def accept(self) -> None:
-        try:
-            self.result_value = self.submit()
-        except ValidationError as error:
-            self.show_error(str(error), error.field)
-            return
-        except NKError as error:
-            self.show_error(str(error))
-            return
-        self.error_label.hide()
-        super().accept()
-
-
-def date_from_text(text: str, field: str, *, required: bool = False, what: str = "") -> dt.date | None:
-    """A dd/mm/yyyy field as a date; the clock module's Vietnamese message on a bad one."""
-    if not (text or "").strip():
-        if required:
-            raise ValidationError(_("Hãy nhập {what}.").format(what=what or _("ngày")), field=field)
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as error:
-        raise ValidationError(str(error), field=field) from None
 
 
 def date_text(day: dt.date | None) -> str:
