@@ -28,7 +28,7 @@ from nk_desktop.models.pupils import Enrolment, Pupil
 from nk_desktop.models.school import SchoolClass, SchoolYear, Term
 from nk_desktop.services.calendar import WorkCalendar, work_calendar
 from nk_desktop.services.common import get_live
-from nk_desktop.services.permissions import Action, require
+from nk_desktop.services.permissions import Action, allows, require
 from nk_desktop.text import nfc, person_sort_key
 
 STATUSES = {"P": _("Vắng có phép"), "K": _("Vắng không phép"), "M": _("Đi muộn")}
@@ -150,9 +150,7 @@ def roll_for(db: Database, actor: Actor, class_id: uuid.UUID, day: dt.date, sess
         rows = [RollRow(p.id, n, p.full_name, (m := marks.get(p.id)) and m.status or "", m.reason if m else "")
                 for n, (p, _e) in enumerate(pupils, start=1)]
         problem = school_day_problem(session, year, day, on) or _closed_problem(session, class_id, day)
-        from nk_desktop.services.gradebook import _may
-
-        editable = problem is None and _may(session, actor, Action.ROLL_TAKE, class_id=class_id)
+        editable = problem is None and allows(session, actor, Action.ROLL_TAKE, class_id=class_id)
         return Roll(class_id, school_class.name, day, session_name, roll is not None, rows, editable, problem or "")
 
 
@@ -304,7 +302,7 @@ def month_view(db: Database, actor: Actor, class_id: uuid.UUID, month: str) -> M
             if not _is_enrolled(enrolment, d):
                 cells[d.day] = "-"
                 continue
-            today_marks = sorted((s, st) for day, st, s in own if day == d)
+            today_marks = sorted(((s, st) for day, st, s in own if day == d), key=lambda m: list(SESSIONS).index(m[0]))
             cells[d.day] = "/".join(st for _s, st in today_marks) if today_marks else ""
             if d in roll_days:
                 possible_sessions += roll_days[d]
@@ -543,3 +541,78 @@ def parent_notices(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.da
         notices.append(Notice(pupil.id, pupil.full_name, pupil.contact_phone or pupil.mother_phone or pupil.father_phone,
                               text))
     return notices
+
+
+# --- reads for the Excel exchange: each session of each day ------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class DayRolls:
+    """One day of a class's roll book, session by session (``month_view`` merges the sessions)."""
+
+    day: dt.date
+    sessions: tuple[str, ...]  # rolls taken that day, morning first
+    marks: dict[tuple[uuid.UUID, str], tuple[str, str]]  # (pupil, session) → (P/K/M, reason); present pupils absent
+    enrolled: frozenset[uuid.UUID]  # pupils in the class that day
+    problem: str  # why no roll can be taken or changed that day (day off, future, closed month); "" when it can
+
+
+@dataclasses.dataclass(frozen=True)
+class RollDays:
+    class_id: uuid.UUID
+    class_name: str
+    year_id: uuid.UUID
+    year_name: str
+    may_take: bool  # whether the actor may take this class's roll at all (the homeroom teacher)
+    pupils: list[tuple[uuid.UUID, str]]  # enrolled on any of the days, official order: (id, full name)
+    days: dict[dt.date, DayRolls]
+
+
+def roll_days(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.date, last: dt.date, *,
+              on: dt.date | None = None) -> RollDays:
+    """Every session's marks for the days *first*..*last* and whether each day may change (one read).
+
+    What ``take_roll`` would refuse is said per day in ``problem`` (and ``may_take`` for the
+    actor), so an import can check every day before it writes any.
+    """
+    on = on or today()
+    if last < first:
+        raise ValidationError(_("Ngày cuối phải sau ngày đầu."))
+    with db.read() as session:
+        require(session, actor, Action.ROLL_VIEW, class_id=class_id)
+        school_class = get_live(session, SchoolClass, class_id, _("lớp"))
+        year = session.get(SchoolYear, school_class.year_id)
+        may_take = allows(session, actor, Action.ROLL_TAKE, class_id=class_id)
+        rolls = session.execute(select(RollCall.id, RollCall.day, RollCall.session).where(
+            RollCall.class_id == class_id, RollCall.deleted.is_(False),
+            RollCall.day >= first, RollCall.day <= last)).all()
+        marks = session.execute(select(AttendanceMark.pupil_id, AttendanceMark.roll_id, AttendanceMark.status,
+                                       AttendanceMark.reason).where(
+            AttendanceMark.class_id == class_id, AttendanceMark.deleted.is_(False), AttendanceMark.status != "",
+            AttendanceMark.day >= first, AttendanceMark.day <= last)).all()
+        pupils = enrolled_on(session, class_id, first, last)
+        calendar = _calendar(session, year)
+        sheets = {s.month: s.state for s in session.scalars(select(MonthSheet).where(
+            MonthSheet.class_id == class_id, MonthSheet.deleted.is_(False)))}
+    roll_of = {roll_id: (day, name) for roll_id, day, name in rolls}
+    order = list(SESSIONS)
+    days: dict[dt.date, DayRolls] = {}
+    for n in range((last - first).days + 1):
+        day = first + dt.timedelta(days=n)
+        if day > on:
+            problem = _("Chưa đến ngày {d:%d/%m/%Y}.").format(d=day)
+        elif not year.start_date <= day <= year.end_date:
+            problem = _("Ngày {d:%d/%m/%Y} nằm ngoài năm học {y}.").format(d=day, y=year.name)
+        elif calendar.reason_off(day):
+            problem = _("Ngày {d:%d/%m/%Y} là ngày nghỉ ({r}).").format(d=day, r=calendar.reason_off(day))
+        elif sheets.get(month_key(day), "open") != "open":
+            problem = _("Tháng {m}/{y} đã chốt ({s}); muốn sửa phải đề nghị Hiệu trưởng mở lại.").format(
+                m=day.month, y=day.year, s=STEP_LABELS[sheets[month_key(day)]])
+        else:
+            problem = ""
+        sessions = tuple(sorted({name for d, name in roll_of.values() if d == day}, key=order.index))
+        days[day] = DayRolls(day, sessions, {}, frozenset(p.id for p, e in pupils if _is_enrolled(e, day)), problem)
+    for pupil_id, roll_id, status, reason in marks:
+        day, name = roll_of[roll_id]
+        days[day].marks[(pupil_id, name)] = (status, reason or "")
+    return RollDays(class_id, school_class.name, year.id, year.name, may_take,
+                    [(p.id, p.full_name) for p, _e in pupils], days)

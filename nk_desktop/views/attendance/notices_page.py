@@ -1,0 +1,142 @@
+""""Thông báo phụ huynh": a week's or a month's attendance per pupil, to send through the school's
+messaging app (Điều 3.5, 7.5): copied all at once, or saved as an Excel list.  One ``parent_notices`` call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from nk_desktop.errors import NKError
+from nk_desktop.i18n import _
+from nk_desktop.services import attendance
+from nk_desktop.services.attendance import Notice
+from nk_desktop.views.attendance.common import (
+    ERROR_STYLE, INFO_STYLE, Context, class_combo, labelled, make_table, qdate, select_data, set_widths,
+)
+from nk_desktop.views.attendance.models import ListModel, ListRow
+from nk_desktop.views.common import BackgroundOperation
+
+COLUMNS = (_("STT"), _("Họ và tên"), _("Điện thoại"), _("Nội dung"))
+PERIODS = {"week": _("Tuần"), "month": _("Tháng")}
+
+
+def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The week (Monday–Sunday) or the calendar month holding *day*."""
+    if kind == "week":
+        first = day - dt.timedelta(days=day.weekday())
+        return first, first + dt.timedelta(days=6)
+    first = day.replace(day=1)
+    return first, (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+class NoticesPage(QWidget):
+    def __init__(self, context: Context, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.notices: list[Notice] = []
+        self.operation: BackgroundOperation | None = None
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.class_combo = class_combo(context, self)
+        self.period_combo = QComboBox(self)
+        for key, label in PERIODS.items():
+            self.period_combo.addItem(label, key)
+        self.date_edit = QDateEdit(self)
+        self.date_edit.setDisplayFormat("dd/MM/yyyy")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDate(qdate(context.today()))
+        for text, widget in ((_("Lớp:"), self.class_combo), (_("Kì:"), self.period_combo),
+                             (_("Gồm ngày:"), self.date_edit)):
+            top.addWidget(labelled(text, widget, self))
+            top.addWidget(widget)
+            top.addSpacing(8)
+        self.period_label = QLabel(self)
+        top.addWidget(self.period_label, 1)
+        layout.addLayout(top)
+        self.notice_label = QLabel(self)
+        self.notice_label.setWordWrap(True)
+        self.notice_label.hide()
+        layout.addWidget(self.notice_label)
+        self.model = ListModel(COLUMNS, self, centered=(0,))
+        self.table = make_table(self.model, self, stretch=3)
+        set_widths(self.table, {0: "000", 1: "Nguyễn Thị Phương Thảo", 2: "0912 345 678"})
+        layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.copy_button = QPushButton(_("Sao chép"), self)
+        self.copy_button.setToolTip(_("Chép mọi thông báo (mỗi em một đoạn) để dán vào ứng dụng nhắn tin của trường"))
+        self.export_button = QPushButton(_("Xuất Excel…"), self)
+        for button in (self.copy_button, self.export_button):
+            button.setAutoDefault(False)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.class_combo.currentIndexChanged.connect(lambda _i: self.load())
+        self.period_combo.currentIndexChanged.connect(lambda _i: self.load())
+        self.date_edit.dateChanged.connect(lambda _d: self.load())
+        self.copy_button.clicked.connect(self.copy_all)
+        self.export_button.clicked.connect(self.export)
+
+    def class_id(self) -> uuid.UUID | None:
+        return self.class_combo.currentData()
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        return period_bounds(self.period_combo.currentData(), self.date_edit.date().toPython())
+
+    def set_class(self, class_id: uuid.UUID) -> None:
+        select_data(self.class_combo, class_id)
+
+    def refresh(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self._notice("")
+        first, last = self.period()
+        self.period_label.setText(_("Từ {a:%d/%m/%Y} đến {b:%d/%m/%Y}").format(a=first, b=last))
+        self.notices = []
+        if self.class_id() is not None:
+            try:
+                self.notices = attendance.parent_notices(self.context.db, self.context.actor, self.class_id(),
+                                                         first, last)
+            except NKError as error:
+                self._notice(str(error))
+        self.model.set_rows([ListRow((str(n), notice.full_name, notice.parent_phone, notice.text), notice)
+                             for n, notice in enumerate(self.notices, start=1)])
+        for button in (self.copy_button, self.export_button):
+            button.setEnabled(bool(self.notices))
+
+    def all_text(self) -> str:
+        return "\n\n".join(notice.text for notice in self.notices)
+
+    def copy_all(self) -> None:
+        QGuiApplication.clipboard().setText(self.all_text())
+        self._notice(_("Đã chép {n} thông báo; dán vào ứng dụng nhắn tin (Ctrl+V).").format(n=len(self.notices)),
+                     error=False)
+
+    def export(self) -> BackgroundOperation | None:
+        class_id = self.class_id()
+        if class_id is None:
+            return None
+        first, last = self.period()
+        suggested = _("Thong-bao-{c}-{a:%d%m}-{b:%d%m%Y}.xlsx").format(c=self.context.class_name(class_id),
+                                                                      a=first, b=last)
+        path = self.context.ask_path(self, _("Lưu danh sách thông báo"), suggested)
+        if not path:
+            return None
+        from nk_desktop.exchange.attendance import export_notices
+
+        db, actor = self.context.db, self.context.actor
+        self.operation = BackgroundOperation(
+            self, lambda _progress, _cancelled: export_notices(db, actor, class_id, first, last, path),
+            label=_("Đang xuất danh sách thông báo…"), cancellable=False,
+            on_success=lambda n: self._notice(_("Đã lưu {n} thông báo vào {path}.").format(n=n, path=path),
+                                              error=False),
+            on_failure=lambda error: self._notice(str(error)))
+        return self.operation.start()
+
+    def _notice(self, text: str, *, error: bool = True) -> None:
+        self.notice_label.setText(text)
+        self.notice_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
+        self.notice_label.setVisible(bool(text))
