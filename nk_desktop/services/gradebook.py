@@ -461,3 +461,81 @@ def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone:
                                    f"({milestone}, lớp {school_class.name})")
             saved += 1
         return SaveResult(saved, unchanged, refused)
+
+
+# --- what the gradebook tab offers an actor ----------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class SubjectChoice:
+    id: uuid.UUID
+    code: str
+    name: str
+    tested_milestones: tuple[str, ...]
+    may_enter: bool  # the actor is assigned to teach it in this class
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassChoice:
+    id: uuid.UUID
+    name: str
+    grade: int
+    subjects: tuple[SubjectChoice, ...]  # leaders: every subject of the grade; teachers: their assignments
+    traits: bool  # the qualities and competencies grid (homeroom teacher, leaders)
+    results: bool  # the year-end results (homeroom teacher, leaders)
+    may_record_results: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class GradebookChoices:
+    year_id: uuid.UUID
+    year_name: str
+    classes: list[ClassChoice]
+    current_milestone: str  # the first milestone whose levels are still due on *on* (CN after the year)
+
+
+def gradebook_choices(db: Database, actor: Actor, *, on: dt.date | None = None) -> GradebookChoices | None:
+    """The classes, subjects and grids of the current year that *actor* may open (None without a year).
+
+    A class is listed only where ``MARKS_VIEW`` allows it.  Leaders (and a group head for the
+    group's classes) get every subject of the grade; a teacher the subjects assigned to them.
+    """
+    from nk_desktop.services.permissions import Role, group_class_ids, homeroom_class_ids, taught_pairs
+    from nk_desktop.services.school import current_year, grade_subjects
+
+    on = on or today()
+    with db.read() as session:
+        year = current_year(session, on)
+        if year is None:
+            return None
+        school_wide = allows(session, actor, Action.MARKS_VIEW)
+        staff_id = actor.staff_id
+        homeroom = homeroom_class_ids(session, staff_id) if staff_id else set()
+        pairs = taught_pairs(session, staff_id) if staff_id else set()
+        group = (group_class_ids(session, staff_id) if staff_id and actor.has(Role.TO_TRUONG_CM.value)
+                 else set())
+        classes = session.scalars(select(SchoolClass).where(
+            SchoolClass.year_id == year.id, SchoolClass.deleted.is_(False))).all()
+        by_grade: dict[int, list] = {}
+        choices = []
+        for school_class in sorted(classes, key=lambda c: (c.grade, len(c.name), c.name)):
+            if not allows(session, actor, Action.MARKS_VIEW, class_id=school_class.id):
+                continue
+            if school_class.grade not in by_grade:
+                by_grade[school_class.grade] = grade_subjects(session, year.id, school_class.grade)
+            leader = school_wide or school_class.id in group
+            subjects = tuple(
+                SubjectChoice(subject.id, subject.code, subject.name,
+                              tuple(m for m in entry.tested_milestones.split(",") if m),
+                              (school_class.id, subject.id) in pairs and allows(
+                                  session, actor, Action.MARKS_ENTER, class_id=school_class.id,
+                                  subject_id=subject.id))
+                for subject, entry in by_grade[school_class.grade]
+                if leader or (school_class.id, subject.id) in pairs)
+            own = school_class.id in homeroom and actor.has(Role.GV_CHU_NHIEM.value)
+            if not subjects and not (leader or own):
+                continue
+            choices.append(ClassChoice(
+                school_class.id, school_class.name, school_class.grade, subjects, leader or own, leader or own,
+                allows(session, actor, Action.RESULTS_RECORD, class_id=school_class.id)))
+        current = next((m for m in rules.MILESTONES if on <= level_deadline(session, year, m)), "CN")
+        return GradebookChoices(year.id, year.name, choices, current)

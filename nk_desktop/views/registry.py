@@ -51,6 +51,24 @@ def _pupils_tab(db: Database, actor: Actor, parent: QWidget | None) -> QWidget:
     return PupilsTab(db, actor, parent)
 
 
+def _gradebook_tab(db: Database, actor: Actor, parent: QWidget | None) -> QWidget:
+    from nk_desktop.views.gradebook import GradebookTab
+
+    return GradebookTab(db, actor, parent)
+
+
+def _attendance_tab(db: Database, actor: Actor, parent: QWidget | None) -> QWidget:
+    from nk_desktop.views.attendance import AttendanceTab
+
+    return AttendanceTab(db, actor, parent)
+
+
+def _printing_tab(db: Database, actor: Actor, parent: QWidget | None) -> QWidget:
+    from nk_desktop.views.printing import PrintingTab
+
+    return PrintingTab(db, actor, parent)
+
+
 TABS: tuple[TabSpec, ...] = (
     TabSpec(
         key="admin",
@@ -62,6 +80,8 @@ TABS: tuple[TabSpec, ...] = (
         factory=_admin_tab,
     ),
     TabSpec(key="pupils", title=_("Học sinh"), actions=(Action.PUPIL_VIEW,), factory=_pupils_tab),
+    TabSpec(key="gradebook", title=_("Sổ điểm"), actions=(Action.MARKS_VIEW,), factory=_gradebook_tab),
+    TabSpec(key="attendance", title=_("Điểm danh"), actions=(Action.ROLL_VIEW,), factory=_attendance_tab),
 )
 
 
