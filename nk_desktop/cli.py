@@ -451,6 +451,262 @@ def cmd_attendance_import(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_print(ctx: Context) -> int:
+    """`print DOC --year Y [--class C | --all-classes] [--milestone M] [--month M] [--term N] [--pupil ID]
+    [--teacher USER] [--request ID] [--paper A4|A3] --out F.pdf|DIR`: lay out a book as PDF and log the print.
+
+    ``--all-classes`` writes one file per class into the folder --out (for so-diem-ca-nhan: one per
+    teacher assigned in the year).  Every document is built before anything is written, so a refusal
+    (exit 1) leaves no file; each file written is recorded in the print log.
+    """
+    import uuid
+    from pathlib import Path
+
+    from sqlalchemy import or_, select
+
+    from nk_desktop.models.accounts import Account
+    from nk_desktop.models.pupils import Pupil
+    from nk_desktop.models.school import TeachingAssignment
+    from nk_desktop.services import books, school
+
+    args = ctx.args
+    kind = {"tong-hop": "tong_hop", "hoc-ba": "hoc_ba", "so-goi-ten-ghi-diem": "so_goi_ten_ghi_diem",
+            "so-diem-ca-nhan": "so_diem_ca_nhan", "bien-ban": "bien_ban", "danh-sach-lop": "danh_sach_lop",
+            "thong-bao": "thong_bao"}[args.doc]
+    if kind == "so_goi_ten_ghi_diem" and args.month:
+        kind = "so_goi_ten_thang"  # one month's roll sheets (Điều 12.1)
+    if args.all_classes and (args.class_name or args.pupil):
+        raise UsageError(_("--all-classes không dùng cùng --class hoặc --pupil."))
+    if args.all_classes and kind == "bien_ban":
+        raise UsageError(_("Biên bản in theo từng đề nghị: dùng --request ID."))
+    if kind in books.NEEDS_CLASS and not (args.class_name or args.all_classes):
+        raise UsageError(_("Hãy cho biết --class LỚP hoặc --all-classes."))
+    if kind == "hoc_ba" and not (args.class_name or args.pupil or args.all_classes):
+        raise UsageError(_("Học bạ: --class LỚP, --pupil MÃ hoặc --all-classes."))
+    if kind == "tong_hop" and not args.milestone:
+        raise UsageError(_("Bảng tổng hợp cần --milestone (GK1, CK1, GK2 hoặc CN)."))
+    if kind in ("so_goi_ten_ghi_diem", "so_diem_ca_nhan") and not (args.term or args.milestone):
+        raise UsageError(_("Cần --term 1|2 (hoặc --milestone của học kì)."))
+    if kind == "thong_bao" and not args.month:
+        raise UsageError(_("Thông báo phụ huynh cần --month NĂM-THÁNG."))
+    if kind == "bien_ban" and not args.request:
+        raise UsageError(_("Biên bản sửa điểm cần --request ID."))
+    from nk_desktop.errors import ValidationError
+    from nk_desktop.services import assessment_rules, attendance
+
+    try:
+        if args.month:
+            attendance.parse_month(args.month)
+        if args.milestone:
+            assessment_rules.parse_milestone(args.milestone)
+    except ValidationError as error:
+        raise UsageError(str(error)) from None
+    out = Path(args.out)
+    if args.all_classes:
+        if out.exists() and not out.is_dir():
+            raise UsageError(_("Với --all-classes, --out phải là một thư mục."))
+    elif out.suffix.lower() != ".pdf":
+        raise UsageError(_("Tệp in phải có đuôi .pdf."))
+    try:
+        request_id = uuid.UUID(args.request) if args.request else None
+    except ValueError:
+        raise UsageError(_("Mã biên bản “{r}” không hợp lệ.").format(r=args.request)) from None
+
+    actor = ctx.actor()
+    with ctx.db.read() as session:
+        year = _marks_year(session, args.year)
+        class_id = school.class_by_name(session, year.id, args.class_name).id if args.class_name else None
+        pupil_id = None
+        if args.pupil:
+            try:
+                pupil_id = uuid.UUID(args.pupil)
+            except ValueError:
+                found = session.scalars(select(Pupil).where(
+                    Pupil.deleted.is_(False), or_(Pupil.moet_code == args.pupil, Pupil.school_code == args.pupil,
+                                                  Pupil.personal_id == args.pupil))).all()
+                if len(found) != 1:
+                    raise NKError(_("Không tìm thấy đúng một học sinh có mã “{p}”.").format(p=args.pupil))
+                pupil_id = found[0].id
+        staff_ids = [None]
+        if args.teacher:
+            account = session.scalar(select(Account).where(Account.username == args.teacher,
+                                                            Account.deleted.is_(False)))
+            if account is None or account.staff_id is None:
+                raise NKError(_("Không có giáo viên có tên đăng nhập “{u}”.").format(u=args.teacher))
+            staff_ids = [account.staff_id]
+        elif kind == "so_diem_ca_nhan" and args.all_classes:
+            staff_ids = sorted(set(session.scalars(select(TeachingAssignment.staff_id).where(
+                TeachingAssignment.year_id == year.id, TeachingAssignment.deleted.is_(False)))), key=str)
+        year_id = year.id
+
+    def request(class_id=None, staff_id=None) -> books.PrintRequest:
+        return books.PrintRequest(kind=kind, year_id=year_id, class_id=class_id, milestone=args.milestone,
+                                  month=args.month, term=args.term, pupil_id=pupil_id, staff_id=staff_id,
+                                  request_id=request_id, paper=args.paper)
+
+    if kind == "so_diem_ca_nhan":
+        requests = [request(class_id, staff_id) for staff_id in staff_ids]
+    elif args.all_classes:
+        requests = [request(cid) for cid, _name in books.printable_classes(ctx.db, actor, year_id)]
+        if not requests:
+            raise NKError(_("Không có lớp nào bạn được in trong năm học này."))
+    else:
+        requests = [request(class_id)]
+    documents = [books.render_document(ctx.db, actor, r) for r in requests]  # all built before any file
+    targets = [out / d.filename for d in documents] if args.all_classes else [out]
+    if args.all_classes:
+        out.mkdir(parents=True, exist_ok=True)
+    temporaries = []
+    try:
+        for document, target in zip(documents, targets):
+            temporary = target.with_name(target.name + ".tmp")
+            temporary.write_bytes(document.pdf)
+            temporaries.append(temporary)
+        for document in documents:
+            books.record_document(ctx.db, actor, document)
+        for temporary, target in zip(temporaries, targets):
+            temporary.replace(target)
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+    for document, target in zip(documents, targets):
+        from nk_desktop.printing.sections import page_count
+
+        print(_("Đã in {title} ({n} trang) ra {path}.").format(title=document.title, n=page_count(document.pdf),
+                                                              path=target))
+    return EXIT_OK
+
+
+# --- sync through the shared folder (sync-design; issue 7) ------------------------------
+
+def _share_key(*, ask: bool) -> bytes:
+    """The school key: NK_SHARE_KEY, else this PC's keyring, else (joining, at a terminal) typed from the sheet."""
+    from nk_desktop.sync import keys
+
+    key = keys.load()
+    if key is None and ask and sys.stdin and sys.stdin.isatty():
+        key = keys.parse_key(getpass.getpass(_("Khóa của trường (17 nhóm trên phiếu khóa đồng bộ): ")))
+    if key is None:
+        raise UsageError(_("Thiếu khóa của trường: đặt NK_SHARE_KEY (64 chữ số hex trên phiếu khóa đồng bộ)."))
+    return key
+
+
+def _share(ctx: Context):
+    from nk_desktop.sync.share import Share
+
+    path = ctx.args.share
+    if not path:
+        from nk_desktop.sync.segments import local_value
+
+        with ctx.db.engine.connect() as conn:
+            path = local_value(conn, "sync_share")
+    if not path:
+        raise UsageError(_("Hãy cho biết thư mục chung: --share ĐƯỜNG_DẪN (ví dụ \\\\maychu\\DuLieu\\nk-sync)."))
+    return Share(path)
+
+
+def cmd_share_init(ctx: Context) -> int:
+    """`share init --share DIR [--sheet F.pdf]`: the school's sync folder, its key and the first snapshot."""
+    import datetime as dt
+
+    from nk_desktop.services.permissions import Action, require
+    from nk_desktop.sync import engine, keys, sheet
+
+    actor = ctx.actor()
+    with ctx.db.read() as session:
+        require(session, actor, Action.SCHOOL_PROFILE_EDIT)
+    key = keys.from_environment()
+    generated = key is None
+    key = key or keys.generate()
+    share = _share(ctx)
+    engine.init_share(ctx.db, share, key)
+    stored = keys.remember(key)
+    print(_("Đã khởi tạo thư mục đồng bộ {path}.").format(path=share.root))
+    if ctx.args.sheet:
+        from nk_desktop.services.school import school_profile
+
+        with ctx.db.read() as session:
+            name = school_profile(session).name
+        data = sheet.render(sheet.RecoverySheet(name, str(share.root), key, dt.date.today(), actor.display_name))
+        with open(ctx.args.sheet, "wb") as handle:
+            handle.write(data)
+        print(_("Đã ghi phiếu khóa đồng bộ ra {path}: hãy in, đưa Hiệu trưởng cất giữ, rồi xóa tệp.").format(
+            path=ctx.args.sheet))
+    elif generated:
+        print(_("Khóa của trường (ghi lại ngay, cần khi thêm máy): {key}").format(key=keys.format_key(key)))
+    if not stored:
+        print(_("Máy này không có kho khóa Windows: các lần đồng bộ sau cần NK_SHARE_KEY."), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_share_join(ctx: Context) -> int:
+    """`--db NEW.db share join --share DIR`: a new PC's database from the newest snapshot and the journals."""
+    from nk_desktop.sync import engine, keys, snapshot
+    from nk_desktop.sync.share import Share
+
+    if not ctx.args.db:
+        raise UsageError(_("Máy mới tham gia cần --db TỆP_DỮ_LIỆU_MỚI."))
+    if not ctx.args.share:
+        raise UsageError(_("Hãy cho biết thư mục chung: --share ĐƯỜNG_DẪN."))
+    key = _share_key(ask=True)
+    share = Share(ctx.args.share)
+    db = snapshot.join(ctx.args.db, share, key)
+    try:
+        report = engine.sync(db, share, key, make_snapshot=False)
+    finally:
+        db.dispose()
+    keys.remember(key)
+    print(_("Đã tham gia đồng bộ: tệp dữ liệu {path}.").format(path=ctx.args.db))
+    for line in report.lines():
+        print(line)
+    for warning in report.warnings:
+        print(f"nk-admin: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_sync(ctx: Context) -> int:
+    """`sync --share DIR` (one full exchange) or `sync status --share DIR`."""
+    from nk_desktop.sync import engine, status
+
+    if ctx.args.action == "status":
+        share = _share(ctx)
+        for line in status.gather(ctx.db, share).lines():
+            print(line)
+        return EXIT_OK
+    share = _share(ctx)
+    report = engine.sync(ctx.db, share, _share_key(ask=False))
+    for line in report.lines():
+        print(line)
+    for warning in report.warnings:
+        print(f"nk-admin: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_conflicts_list(ctx: Context) -> int:
+    """`conflicts list [--format csv]`: fields with several values kept, waiting for a person to decide."""
+    from nk_desktop.sync.conflicts import list_conflicts
+
+    actor = ctx.actor()
+    rows = [(c.table, c.row_id, c.field, "yes" if c.official else "no", c.label,
+             " | ".join(v.text for v in c.values), " | ".join(v.author for v in c.values),
+             c.first_seen.isoformat(timespec="seconds")) for c in list_conflicts(ctx.db, actor)]
+    write_table(rows, ("table", "row_id", "field", "official", "record", "values", "authors", "first_seen"),
+                ctx.args.format)
+    return EXIT_OK
+
+
+def cmd_quarantine_list(ctx: Context) -> int:
+    """`quarantine list [--format csv]`: ops received but refused (never applied), and paused PCs."""
+    from nk_desktop.sync.conflicts import list_quarantine
+
+    actor = ctx.actor()
+    rows = [(q.kind, q.node, q.seq, q.table, q.row_id, q.author, q.reason, q.first_seen)
+            for q in list_quarantine(ctx.db, actor)]
+    write_table(rows, ("kind", "node", "segment", "table", "row_id", "author", "reason", "first_seen"),
+                ctx.args.format)
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
@@ -589,6 +845,54 @@ def build_parser() -> argparse.ArgumentParser:
     roll_import.add_argument("file", metavar="FILE.xlsx")
     roll_import.add_argument("--dry-run", action="store_true", help=_("chỉ kiểm tra và báo cáo, không ghi gì"))
     roll_import.set_defaults(run=cmd_attendance_import)
+
+    print_cmd = commands.add_parser("print", help=_("in sổ sách ra tệp PDF (và ghi vào sổ theo dõi in)"))
+    print_cmd.add_argument("doc", choices=("tong-hop", "hoc-ba", "so-goi-ten-ghi-diem", "so-diem-ca-nhan", "bien-ban",
+                                           "danh-sach-lop", "thong-bao"), metavar="DOC",
+                           help="tong-hop, hoc-ba, so-goi-ten-ghi-diem, so-diem-ca-nhan, bien-ban, danh-sach-lop, "
+                                "thong-bao")
+    print_cmd.add_argument("--year", help=_("năm học, ví dụ 2025-2026 (mặc định: năm học hiện tại)"))
+    print_cmd.add_argument("--class", dest="class_name", metavar="CLASS", help=_("lớp, ví dụ 4A"))
+    print_cmd.add_argument("--all-classes", action="store_true", help=_("mỗi lớp một tệp vào thư mục --out"))
+    print_cmd.add_argument("--milestone", help=_("GK1, CK1, GK2 hoặc CN"))
+    print_cmd.add_argument("--month", help=_("tháng, ví dụ 2025-10 (sổ gọi tên tháng; thông báo phụ huynh)"))
+    print_cmd.add_argument("--term", type=int, choices=(1, 2), help=_("học kì"))
+    print_cmd.add_argument("--pupil", metavar="ID", help=_("học sinh (mã trong phần mềm, mã định danh hoặc mã học sinh)"))
+    print_cmd.add_argument("--teacher", metavar="USER", help=_("sổ điểm cá nhân của giáo viên (tên đăng nhập)"))
+    print_cmd.add_argument("--request", metavar="ID", help=_("biên bản sửa điểm (mã đề nghị)"))
+    print_cmd.add_argument("--paper", choices=("A4", "A3"), default="A4", help=_("khổ giấy sổ gọi tên và ghi điểm"))
+    print_cmd.add_argument("--out", required=True, help=_("tệp .pdf, hoặc thư mục với --all-classes"))
+    print_cmd.set_defaults(run=cmd_print)
+
+    share_cmd = commands.add_parser("share", help=_("thư mục đồng bộ chung của trường")).add_subparsers(
+        dest="share_command", metavar="ACTION", parser_class=_Parser)
+    share_cmd.required = True
+    share_init = share_cmd.add_parser("init", help=_("khởi tạo thư mục đồng bộ (máy đầu tiên), in phiếu khóa"))
+    share_init.add_argument("--share", required=True, metavar="DIR", help=_("thư mục chung (đường dẫn UNC)"))
+    share_init.add_argument("--sheet", metavar="F.pdf", help=_("ghi phiếu khóa đồng bộ ra tệp PDF để in"))
+    share_init.set_defaults(run=cmd_share_init)
+    share_join = share_cmd.add_parser("join", help=_("máy mới: tạo tệp dữ liệu từ bản chụp và nhật ký"))
+    share_join.add_argument("--share", required=True, metavar="DIR", help=_("thư mục chung (đường dẫn UNC)"))
+    share_join.set_defaults(run=cmd_share_join)
+
+    sync_cmd = commands.add_parser("sync", help=_("đồng bộ một lượt qua thư mục chung (hoặc: sync status)"))
+    sync_cmd.add_argument("action", nargs="?", choices=("status",), help=_("status: tình trạng đồng bộ"))
+    sync_cmd.add_argument("--share", metavar="DIR", help=_("thư mục chung (mặc định: thư mục lần trước)"))
+    sync_cmd.set_defaults(run=cmd_sync)
+
+    conflicts = commands.add_parser("conflicts", help=_("xung đột dữ liệu giữa các máy")).add_subparsers(
+        dest="conflicts_command", metavar="ACTION", parser_class=_Parser)
+    conflicts.required = True
+    conflicts_list = conflicts.add_parser("list", help=_("liệt kê ô đang có hai giá trị"))
+    conflicts_list.add_argument("--format", choices=("csv", "table"), default="table")
+    conflicts_list.set_defaults(run=cmd_conflicts_list)
+
+    quarantine = commands.add_parser("quarantine", help=_("thay đổi nhận được nhưng bị giữ lại")).add_subparsers(
+        dest="quarantine_command", metavar="ACTION", parser_class=_Parser)
+    quarantine.required = True
+    quarantine_list = quarantine.add_parser("list", help=_("liệt kê thay đổi bị giữ lại và máy tạm dừng"))
+    quarantine_list.add_argument("--format", choices=("csv", "table"), default="table")
+    quarantine_list.set_defaults(run=cmd_quarantine_list)
 
     audit = commands.add_parser("audit", help=_("nhật ký thay đổi")).add_subparsers(
         dest="audit_command", metavar="ACTION", parser_class=_Parser)

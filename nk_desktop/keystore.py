@@ -6,14 +6,14 @@ degrades quietly: nothing is remembered and the application still works.
 
 from __future__ import annotations
 
-import keyring
-from keyring.errors import KeyringError
-
 SERVICE = "NK Desktop"
 LAST_USER = "last-username"
 
 
 def get(name: str) -> str | None:
+    import keyring  # loaded on first use: its backend discovery is slow and start-up does not need it
+    from keyring.errors import KeyringError
+
     try:
         return keyring.get_password(SERVICE, name)
     except (KeyringError, RuntimeError):
@@ -22,6 +22,9 @@ def get(name: str) -> str | None:
 
 def put(name: str, value: str) -> bool:
     """Store *value*; returns False when this PC has no keyring."""
+    import keyring
+    from keyring.errors import KeyringError
+
     try:
         keyring.set_password(SERVICE, name, value)
         return True

@@ -29,7 +29,7 @@ TABLE_NOUNS = {
     "subject_result": _("kết quả môn học"), "trait_result": _("phẩm chất, năng lực"),
     "year_result": _("kết quả cuối năm"), "mark_lock": _("khóa sổ điểm"), "test_date": _("lịch kiểm tra"),
     "entry_week": _("hạn nhập"), "correction_request": _("biên bản sửa điểm"), "evidence": _("minh chứng"),
-    "comment_template": _("nhận xét mẫu"),
+    "comment_template": _("nhận xét mẫu"), "group_target": _("chỉ tiêu tổ chuyên môn"),
 }
 
 # Kinds of record as the viewer's filter offers them.
@@ -40,7 +40,7 @@ KINDS = {
                "school_class", "teaching_assignment", "subject_group", "subject_group_member"),
     "pupils": ("pupil", "enrolment"),
     "marks": ("subject_result", "trait_result", "year_result", "mark_lock", "test_date", "entry_week",
-              "correction_request", "evidence", "comment_template"),
+              "correction_request", "evidence", "comment_template", "group_target"),
 }
 KIND_LABELS = {"accounts": _("Tài khoản"), "staff": _("Cán bộ"), "school": _("Trường, lớp, lịch"),
                "pupils": _("Học sinh"), "marks": _("Sổ điểm")}

@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 from typing import Iterable
 
-import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,8 @@ TERM_ONE_WEEKS = 18
 
 def public_holidays(years: Iterable[int]) -> dict[dt.date, str]:
     """Vietnamese public holidays (names in Vietnamese) for the given calendar years."""
+    import holidays  # imported when first needed: it is a large package and start-up does not need it
+
     table = holidays.country_holidays("VN", years=sorted(set(years)), language="vi")
     return {day: name for day, name in table.items()}
 

@@ -32,6 +32,22 @@ Usernames (every account uses the password given, with no forced change at first
 
 If the password is shorter than the default policy (8 characters) but at least 6, the demo
 school's minimum length is lowered to the password's length so that e.g. ``demo123`` works.
+
+After the school itself, the demo writes what a year of work leaves behind, up to the date
+*on* (today by default) and never beyond it, in the order it happened (``Step``: one dated
+unit of work, run in date order so that the audit log reads as the story):
+
+* the gradebook (``demo_marks``): last year complete, with results recorded, approved, a few
+  summer re-assessments and the principal's decisions; this year every milestone whose
+  deadline has passed, locked, and the next one in progress with a few gaps; a handful of edit
+  histories the review screens should flag, and two correction requests;
+* the roll (``demo_attendance``): every school day of this year, one class that has not taken
+  the last school day's roll, a few absence streaks, and the months' sheets at each step of
+  their paper trail.
+
+Each of those is written by the person who does it in the school (the teacher's, the
+principal's, the clerk's account), so the audit log shows their names; bulk entries go
+through ``capture.bulk_insert`` and are journaled and audited row by row like any change.
 """
 
 from __future__ import annotations
@@ -42,21 +58,22 @@ import random
 import re
 import secrets
 import uuid
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nk_desktop.actor import SYSTEM
+from nk_desktop.actor import SYSTEM, Actor
 from nk_desktop.clock import today, utcnow
 from nk_desktop.db import Database
 from nk_desktop.errors import ValidationError
 from nk_desktop.i18n import _
 from nk_desktop.models.accounts import Account, AccountRole
 from nk_desktop.models.pupils import Enrolment, Pupil
-from nk_desktop.models.school import SchoolClass, SchoolYear, TeachingAssignment
+from nk_desktop.models.school import SchoolClass, SchoolYear, Subject, TeachingAssignment, TeachingWeek
 from nk_desktop.models.staff import StaffMember
 from nk_desktop.services import accounts, school
-from nk_desktop.services.calendar import work_calendar
+from nk_desktop.services.calendar import WorkCalendar, work_calendar
 from nk_desktop.services.permissions import Role
 from nk_desktop.services.setup import PRINCIPAL_USERNAME, first_teaching_monday, init_school, school_year_of
 from nk_desktop.services.staff import _create_staff
@@ -463,6 +480,111 @@ def _plan_pupils(rng: random.Random, names: _Names, session: Session, prev: Scho
     return pupils
 
 
+# --- a year of work: what the marks and the roll share ------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One dated unit of work (a teacher's entries, a lock, a month's roll…); run in date order."""
+
+    day: dt.date
+    order: int  # among the steps of one day: 0 roll, 1 marks, 2 locks and approvals, 3 corrections
+    run: Callable[[], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoPupil:
+    id: uuid.UUID
+    code: str  # the school's pupil code: unique and the same for the same seed (ids are random)
+    full_name: str
+
+
+@dataclasses.dataclass
+class DemoContext:
+    """The school as written so far, loaded once: years, classes, subjects, teachers, pupils, people."""
+
+    db: Database
+    seed: int
+    on: dt.date
+    prev: SchoolYear
+    cur: SchoolYear
+    classes: dict[uuid.UUID, list[SchoolClass]]  # year id → classes in name order
+    subjects: dict[tuple[uuid.UUID, int], list[tuple[Subject, tuple[str, ...]]]]  # (year, grade) → tested
+    teacher: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID]  # (class, subject) → staff id
+    pupils: dict[uuid.UUID, DemoPupil]
+    stays: dict[uuid.UUID, list[tuple[uuid.UUID, dt.date, dt.date | None]]]  # class → (pupil, start, end)
+    people: dict[str, Actor]  # username → actor
+    by_staff: dict[uuid.UUID, Actor]  # staff id → the account they teach with
+    calendar: WorkCalendar
+    weeks: dict[uuid.UUID, dict[int, TeachingWeek]]  # year id → number → week
+
+    @property
+    def classes_by_id(self) -> dict[uuid.UUID, SchoolClass]:
+        return {c.id: c for year_classes in self.classes.values() for c in year_classes}
+
+    def actor_of(self, staff_id: uuid.UUID | None) -> Actor:
+        """The teacher's account; ``SYSTEM`` for last year's colleague who has retired (no account)."""
+        return self.by_staff.get(staff_id, SYSTEM)
+
+    def homeroom(self, school_class: SchoolClass) -> Actor:
+        return self.actor_of(school_class.homeroom_id)
+
+    def enrolled(self, class_id: uuid.UUID, *days: dt.date) -> list[DemoPupil]:
+        """Pupils in the class on any of *days*, by pupil code (a stable order for the random draws)."""
+        ids = {pupil_id for pupil_id, start, end in self.stays[class_id]
+               if any(start <= day and (end is None or day < end) for day in days)}
+        return sorted((self.pupils[i] for i in ids), key=lambda p: p.code)
+
+    def school_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)
+                if self.calendar.is_working_day(first + dt.timedelta(days=n))]
+
+    def week_days(self, year: SchoolYear, number: int) -> list[dt.date]:
+        """The working days of teaching week *number* (Monday first)."""
+        week = self.weeks[year.id][number]
+        return self.school_days(week.start_date, week.end_date)
+
+
+def load_context(db: Database, seed: int, on: dt.date) -> DemoContext:
+    current_name = school_year_of(on)
+    first = int(current_name[:4])
+    with db.read() as session:
+        cur = school.year_by_name(session, current_name)
+        prev = school.year_by_name(session, f"{first - 1}-{first}")
+        classes, subjects, weeks = {}, {}, {}
+        for year in (prev, cur):
+            classes[year.id] = sorted(session.scalars(select(SchoolClass).where(
+                SchoolClass.year_id == year.id, SchoolClass.deleted.is_(False))), key=lambda c: c.name)
+            for grade in GRADES:
+                subjects[(year.id, grade)] = [
+                    (subject, tuple(m for m in entry.tested_milestones.split(",") if m))
+                    for subject, entry in school.grade_subjects(session, year.id, grade)]
+            weeks[year.id] = {w.number: w for w in session.scalars(select(TeachingWeek).where(
+                TeachingWeek.year_id == year.id, TeachingWeek.deleted.is_(False)))}
+        teacher = {(a.class_id, a.subject_id): a.staff_id for a in session.scalars(
+            select(TeachingAssignment).where(TeachingAssignment.deleted.is_(False)))}
+        pupils = {p.id: DemoPupil(p.id, p.school_code, p.full_name) for p in session.scalars(select(Pupil))}
+        stays: dict[uuid.UUID, list] = {c.id: [] for year_classes in classes.values() for c in year_classes}
+        for e in session.scalars(select(Enrolment).where(Enrolment.deleted.is_(False))):
+            stays[e.class_id].append((e.pupil_id, e.start_date, e.end_date))
+        people, by_staff = {}, {}
+        for account in session.scalars(select(Account).where(Account.deleted.is_(False))
+                                       .order_by(Account.username)):
+            actor = accounts.actor_for(session, account)
+            people[account.username] = actor
+            # quantri and yte are second accounts of a teacher and of the clerk: not the ones they teach with
+            if actor.staff_id and actor.has(Role.GV_BO_MON.value, Role.GV_CHU_NHIEM.value):
+                by_staff[actor.staff_id] = actor
+        calendar = work_calendar(session, prev.start_date.year, cur.end_date.year)
+    return DemoContext(db, seed, on, prev, cur, classes, subjects, teacher, pupils, stays, people, by_staff,
+                       calendar, weeks)
+
+
+def run_steps(steps: list[Step]) -> None:
+    """Run the steps in date order (a stable sort: same-day steps keep their order of planning)."""
+    for step in sorted(steps, key=lambda s: (s.day, s.order)):
+        step.run()
+
+
 # --- the build -----------------------------------------------------------------------------
 
 def _check_password(password: str) -> None:
@@ -655,6 +777,14 @@ def build_demo_school(db: Database, password: str, *, seed: int = 2026, on: dt.d
         bulk_insert(session, AccountRole, role_rows)
         cur_id, start = cur.id, cur.start_date
 
+    # A year of work up to *on*: the gradebook and the roll, in the order it happened.
+    from nk_desktop.services import demo_attendance, demo_marks  # they build on this module
+
+    context = load_context(db, seed, reference)
+    marks = demo_marks.plan(context)
+    roll = demo_attendance.plan(context)
+    run_steps(marks.steps + roll.steps)
+
     with db.read() as session:
         day = max(reference, start)
         pupils = session.scalar(
@@ -671,6 +801,6 @@ def build_demo_school(db: Database, password: str, *, seed: int = 2026, on: dt.d
     return _(
         "Đã tạo trường mẫu {school}, năm học {year}: {classes} lớp, {pupils} học sinh, {staff} cán bộ, "
         "{accounts} tài khoản (hieutruong, phohieutruong, quantri, totruong1…5, gv1b…gv5e, gv.tienganh1…; "
-        "mật khẩu: {password})."
+        "mật khẩu: {password}). {marks} {roll}"
     ).format(school=SCHOOL_NAME, year=current_name, classes=n_classes, pupils=pupils, staff=n_staff,
-             accounts=n_accounts, password=password)
+             accounts=n_accounts, password=password, marks=marks.summary, roll=roll.summary).rstrip()

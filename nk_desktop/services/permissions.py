@@ -106,6 +106,9 @@ class Action(str, enum.Enum):
     # Keeping the data (Điều 6.1, 12.3.a: backed up to USB after the check)
     BACKUP = "backup"
     RESTORE = "restore"
+    # Printed books (Điều 12): printing them, and the principal's signature on the paper
+    BOOKS_PRINT = "books_print"                # scoped: homeroom class, taught classes
+    BOOKS_SIGNOFF = "books_signoff"            # the principal records signing a printed book
 
 
 _H, _P, _TT, _QT = Role.HIEU_TRUONG, Role.PHO_HIEU_TRUONG, Role.TO_TRUONG_CM, Role.QUAN_TRI_CSDL
@@ -149,6 +152,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.ROLL_SETTINGS: frozenset({_H}),
     Action.BACKUP: frozenset({_H, _QT, _VT}),
     Action.RESTORE: frozenset({_H, _QT}),
+    Action.BOOKS_PRINT: frozenset({_H, _P, _QT, _VT}),
+    Action.BOOKS_SIGNOFF: frozenset({_H}),
 }
 
 SCOPED: dict[Action, frozenset[Role]] = {
@@ -164,6 +169,7 @@ SCOPED: dict[Action, frozenset[Role]] = {
     Action.MARKS_REVIEW: frozenset({_TT}),            # the group's classes (Điều 5.2–5.3)
     Action.ROLL_VIEW: frozenset({_CN, _BM, _TT}),
     Action.ROLL_TAKE: frozenset({_CN}),
+    Action.BOOKS_PRINT: frozenset({_CN, _BM}),       # their own classes' books
 }
 
 
@@ -223,6 +229,8 @@ ACTION_LABELS = {
     Action.ROLL_SETTINGS: _("đặt ngưỡng cảnh báo vắng"),
     Action.BACKUP: _("sao lưu dữ liệu"),
     Action.RESTORE: _("khôi phục dữ liệu từ bản sao lưu"),
+    Action.BOOKS_PRINT: _("in sổ sách của lớp này"),
+    Action.BOOKS_SIGNOFF: _("xác nhận Hiệu trưởng đã kí sổ"),
 }
 
 
@@ -278,7 +286,7 @@ def _in_scope(session: Session, actor: Actor, action: Action, roles: set[Role], 
         return False
     if Role.GV_CHU_NHIEM in roles and class_id in homeroom_class_ids(session, actor.staff_id):
         return True
-    if action in (Action.PUPIL_VIEW, Action.MARKS_VIEW, Action.ROLL_VIEW, Action.MARKS_REVIEW):
+    if action in (Action.PUPIL_VIEW, Action.MARKS_VIEW, Action.ROLL_VIEW, Action.MARKS_REVIEW, Action.BOOKS_PRINT):
         if Role.GV_BO_MON in roles or Role.GV_CHU_NHIEM in roles:
             if class_id in taught_class_ids(session, actor.staff_id):
                 return True

@@ -35,9 +35,10 @@ from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
 from nk_desktop.models.base import Base, is_synced
 from nk_desktop.models.journal import AuditEntry, ChangeRecord, LocalState
-from nk_desktop.sync import hlc
+from nk_desktop.sync import hlc, outbox
 
 GENESIS_HASH = "0" * 64
+CLOCK_OFFSET_KEY = "clock_offset_ms"  # file server's clock minus this PC's (measured by sync)
 SECRET_MARK = "***"
 META_FIELDS = frozenset({"created_at", "created_by", "updated_at", "updated_by"})
 
@@ -182,7 +183,7 @@ def _lock_state(session: Session) -> dict[str, LocalState]:
     """This PC's node id, clock and audit chain head, locked for this transaction."""
     rows = session.scalars(
         select(LocalState)
-        .where(LocalState.key.in_(("node_id", "hlc", "audit_head")))
+        .where(LocalState.key.in_(("node_id", "hlc", "audit_head", CLOCK_OFFSET_KEY)))
         .with_for_update()
     ).all()
     state = {row.key: row for row in rows}
@@ -206,9 +207,10 @@ def write_journal(session: Session, actor: Actor, changes: Iterable[RowChange]) 
     seq_text, prev_hash = state["audit_head"].value.split(":", 1)
     seq = int(seq_text)
     now = utcnow()
+    offset = int(state[CLOCK_OFFSET_KEY].value) if CLOCK_OFFSET_KEY in state else 0
     ops, entries = [], []
     for change in changes:
-        clock = hlc.tick(clock)
+        clock = hlc.tick(clock, hlc.wall_millis() + offset)
         op_id = uuid.uuid4()
         ops.append(
             {
@@ -254,6 +256,7 @@ def write_journal(session: Session, actor: Actor, changes: Iterable[RowChange]) 
     connection = session.connection()  # Core executemany: the journal tables have no ORM side to update
     connection.execute(insert(ChangeRecord.__table__), ops)
     connection.execute(insert(AuditEntry.__table__), entries)
+    outbox.record_local(connection, node_id, actor, list(zip(ops, changes)))
     state["hlc"].value = str(clock)
     state["audit_head"].value = f"{seq}:{prev_hash}"
 
@@ -267,6 +270,8 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         )
     if not synced_new and not synced_dirty:
         return
+    if session.info.get("sync_applying"):
+        raise CaptureBypass(_("Phiên nhận dữ liệu đồng bộ không được ghi qua ORM."))
     if session.info.get("read_only"):
         raise CaptureBypass(_("Phiên chỉ đọc không được ghi dữ liệu."))
     actor = session_actor(session)

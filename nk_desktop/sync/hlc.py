@@ -12,6 +12,7 @@ import time
 
 COUNTER_BITS = 16
 COUNTER_MASK = (1 << COUNTER_BITS) - 1
+MAX_AHEAD_MS = 10 * 60 * 1000  # a remote clock may not drag ours more than 10 minutes ahead (sync-design §4.9)
 
 
 def pack(millis: int, counter: int) -> int:
@@ -37,9 +38,17 @@ def tick(last: int, now_millis: int | None = None) -> int:
     return pack(last_millis, last_counter + 1)
 
 
-def receive(last: int, remote: int, now_millis: int | None = None) -> int:
-    """The local clock after seeing a remote value (never behind either)."""
+def receive(last: int, remote: int, now_millis: int | None = None, *,
+            max_ahead_ms: int | None = MAX_AHEAD_MS) -> int:
+    """The local clock after seeing a remote value: ahead of both *last* and *remote*.
+
+    Except: a remote value more than *max_ahead_ms* beyond *now* (a PC whose clock runs far
+    ahead) does not drag this clock forward: the op is still applied, only its time
+    is not adopted (clocks order last-writer-wins fields, they never decide conflicts).
+    """
     now = wall_millis() if now_millis is None else now_millis
+    if max_ahead_ms is not None and unpack(remote)[0] > now + max_ahead_ms:
+        return tick(last, now)
     candidate = max(last, remote)
     cand_millis, cand_counter = unpack(candidate)
     if now > cand_millis:

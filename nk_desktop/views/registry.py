@@ -57,6 +57,12 @@ def _gradebook_tab(db: Database, actor: Actor, parent: QWidget | None) -> QWidge
     return GradebookTab(db, actor, parent)
 
 
+def _review_tab(db: Database, actor: Actor, parent: QWidget | None) -> QWidget:
+    from nk_desktop.views.review import ReviewTab
+
+    return ReviewTab(db, actor, parent)
+
+
 def _attendance_tab(db: Database, actor: Actor, parent: QWidget | None) -> QWidget:
     from nk_desktop.views.attendance import AttendanceTab
 
@@ -81,7 +87,9 @@ TABS: tuple[TabSpec, ...] = (
     ),
     TabSpec(key="pupils", title=_("Học sinh"), actions=(Action.PUPIL_VIEW,), factory=_pupils_tab),
     TabSpec(key="gradebook", title=_("Sổ điểm"), actions=(Action.MARKS_VIEW,), factory=_gradebook_tab),
+    TabSpec(key="review", title=_("Giám sát sổ điểm"), actions=(Action.MARKS_REVIEW,), factory=_review_tab),
     TabSpec(key="attendance", title=_("Điểm danh"), actions=(Action.ROLL_VIEW,), factory=_attendance_tab),
+    TabSpec(key="printing", title=_("In sổ"), actions=(Action.BOOKS_PRINT,), factory=_printing_tab),
 )
 
 

@@ -198,7 +198,9 @@ def _gradebook_writes(db, principal, people, year_id):
 
 
 def _attendance_writes(db, principal, people, year_id):
-    from nk_desktop.services import attendance
+    from nk_desktop.services import attendance, review
+
+    group = school.create_group(db, SYSTEM, year_id, "Tổ 4", head_id=people.staff[Role.TO_TRUONG_CM], member_ids=[])
 
     teacher, clerk = people.actors[Role.GV_CHU_NHIEM], people.actors[Role.VAN_THU]
     pupil = pupils.add_pupil(db, SYSTEM, people.class_4a, {"full_name": "Vũ Thị Cúc", "gender": "Nữ",
@@ -216,6 +218,7 @@ def _attendance_writes(db, principal, people, year_id):
             db, principal, people.class_4a, "2026-11", "Sửa ngày 27/11")),
         ("attendance.set_alert_thresholds", lambda: attendance.set_alert_thresholds(
             db, principal, year_id, percent=25, streak_days=3)),
+        ("review.set_target", lambda: review.set_target(db, principal, year_id, group, "CK1", 90)),
     ]
 
 
@@ -243,11 +246,13 @@ WRITE_NAMES = {
     "corrections.apply_correction", "results.record_results", "results.approve_results",
     "results.record_reassessment", "results.decide_promotion",
     "attendance.take_roll", "attendance.confirm_month", "attendance.advance_paper", "attendance.reopen_month",
-    "attendance.set_alert_thresholds",
+    "attendance.set_alert_thresholds", "review.set_target",
 }
 # Writes exercised by their own modules' tests (setup makes the file; demo is tested whole;
 # login writes only this PC's non-synced login state).
-WRITES_TESTED_ELSEWHERE = {"setup.init_school", "demo.build_demo_school", "accounts.login"}
+WRITES_TESTED_ELSEWHERE = {"setup.init_school", "demo.build_demo_school", "accounts.login",
+                           # the print log lands with the printing work (issue 6), tested with it
+                           "books.record_print", "books.advance_print_state"}
 
 
 def test_every_service_write_is_listed_here():

@@ -74,3 +74,11 @@ def test_a_file_from_a_newer_version_is_refused_and_left_untouched(tmp_path):
         open_database(path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     assert not list(tmp_path.glob("*truoc-nang-cap*"))
+
+
+def test_the_head_the_app_knows_is_the_newest_migration():
+    """db.HEAD_REVISION lets an up-to-date file open without importing Alembic; it must be the real head."""
+    from nk_desktop.db import HEAD_REVISION
+
+    assert HEAD_REVISION == HEAD
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1

@@ -1,0 +1,1 @@
+"""Speed figures against same-run baselines: run ``python bench/run.py`` (see run.py)."""

@@ -1,0 +1,432 @@
+"""Import (sync-design §4.6): other PCs' segments, in order per PC, one transaction each.
+
+For each remote node folder: the next segment after the cursor (or the pack holding it)
+is read, checked (trailer, key, header, chain ``prev_sha``, schema, epoch) and, once the
+segments it depends on (``deps``) are in, applied in **one** SQLite transaction that also
+moves the cursor, so a crash or a kill repeats at most that segment.  Ops already
+applied are skipped (``sync_applied``), so late and duplicate deliveries change nothing.
+
+Applying an op: permission re-check (``authorize``, else quarantine), the merge rule
+(``merge``) on its fields, then the domain row is materialised with plain SQL (capture is
+off: a received change is not journaled again as this PC's), and an audit entry records
+it with the remote author's name (``sync_audit_origin`` marks it as received).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+from collections import defaultdict
+
+from sqlalchemy import insert
+
+from nk_desktop.clock import utcnow
+from nk_desktop.i18n import _
+from nk_desktop.models.base import Base, is_synced
+from nk_desktop.models.journal import AuditEntry
+from nk_desktop.sync import capture, hlc
+from nk_desktop.sync.authorize import History, WriterView, refusal, Entry as AuthorityEntry
+from nk_desktop.sync.codec import GENESIS_SHA, Unreadable, decode_pack, decode_segment, sha_of
+from nk_desktop.sync.merge import BOOKKEEPING, LEDGER_TABLES, OFFICIAL, Head, apply_op, in_conflict, winner
+from nk_desktop.sync.ops import DELETED_TEXT, canonical, codec
+from nk_desktop.sync.outbox import AUTHORITY_TABLES, CHUNK
+from nk_desktop.sync.share import NODES, Share
+
+SYNCED_TABLES = {m.local_table.name: m.local_table for m in Base.registry.mappers if is_synced(m.class_)}
+
+
+@dataclasses.dataclass
+class ImportReport:
+    segments: int = 0
+    ops: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    conflicts: int = 0  # new conflicting fields
+    paused: dict[str, str] = dataclasses.field(default_factory=dict)   # node → why its stream stopped
+    waiting: dict[str, str] = dataclasses.field(default_factory=dict)  # node → why nothing came this time
+    changed: dict[str, set[str]] = dataclasses.field(default_factory=lambda: defaultdict(set))  # for views
+
+
+@dataclasses.dataclass(frozen=True)
+class Cursor:
+    seq: int = 0
+    sha: str = GENESIS_SHA
+    incarnation: str | None = None
+
+
+class Importer:
+    """One import run over the share for the database behind *engine* (SQLite)."""
+
+    def __init__(self, engine, share: Share, key: bytes, *, me: str, epoch: str, known_schemas: set[str],
+                 clock_offset_ms: int = 0):
+        self.engine = engine.execution_options(nk_write=True)
+        self.share, self.key, self.me, self.epoch = share, key, me, epoch
+        self.known_schemas = known_schemas
+        self.clock_offset_ms = clock_offset_ms
+        self.report = ImportReport()
+        self._history: History | None = None
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def run(self) -> ImportReport:
+        """Import until nothing new can be applied."""
+        while True:
+            progressed = False
+            for node in self.share.nodes():
+                if node != self.me:
+                    progressed |= self._node(node)
+            if not progressed:
+                return self.report
+
+    def cursors(self) -> dict[str, Cursor]:
+        with self.engine.connect() as conn:
+            return {node: Cursor(seq, sha, inc) for node, seq, sha, inc in conn.exec_driver_sql(
+                "SELECT node, seq, sha, incarnation FROM sync_cursor")}
+
+    def _node(self, node: str) -> bool:
+        progressed = False
+        try:
+            segments, packs, _unknown = self.share.segments(node)
+        except OSError as error:
+            self._note(node, _("Không đọc được thư mục của máy này: {e}").format(e=error))
+            return False
+        while True:
+            cursors = self.cursors()
+            cursor = cursors.get(node, Cursor())
+            want = cursor.seq + 1
+            try:
+                data = self._fetch(node, want, segments, packs)
+            except OSError as error:
+                self._note(node, _("Đọc tệp lỗi: {e}").format(e=error))
+                return progressed
+            except Unreadable as error:
+                self._note(node, str(error))
+                return progressed
+            if data is None:
+                if any(seq > want for seq in segments):
+                    self._note(node, _("Thiếu tệp số {n} (các tệp sau đã có); chờ tệp này.").format(n=want))
+                return progressed
+            try:
+                header, ops = decode_segment(self.key, data)
+            except Unreadable as error:
+                self._note(node, _("Tệp số {n}: {e}").format(n=want, e=error))
+                return progressed
+            problem = self._check_header(node, want, cursor, header)
+            if problem:
+                self._pause(node, want, problem)
+                return progressed
+            waiting = [d for d, s in header["deps"].items() if d != self.me and cursors.get(d, Cursor()).seq < s]
+            if waiting:
+                self.report.waiting[node] = _("Chờ dữ liệu của máy {m} trước.").format(m=waiting[0][:8])
+                return progressed
+            self._apply(node, header, ops, sha_of(data))
+            progressed = True
+
+    def _fetch(self, node: str, want: int, segments: dict[int, str], packs) -> bytes | None:
+        if want in segments:
+            return self.share.read(f"{NODES}/{node}/{segments[want]}")
+        for first, last, name in packs:
+            if first <= want <= last:
+                inner = decode_pack(self.share.read(f"{NODES}/{node}/{name}"))
+                if len(inner) != last - first + 1:
+                    raise Unreadable(_("Tệp gộp {name} không đủ số tệp.").format(name=name))
+                return inner[want - first]
+        return None
+
+    def _check_header(self, node: str, want: int, cursor: Cursor, header: dict) -> str | None:
+        if header["node"] != node or header["seq"] != want:
+            return _("Tệp số {n} ghi sai máy hoặc sai số thứ tự.").format(n=want)
+        if header["epoch"] != self.epoch:
+            return _("Tệp thuộc đợt đồng bộ khác của trường; máy gửi cần tham gia lại.")
+        if header["prev_sha"] != cursor.sha:
+            return _("Chuỗi tệp của máy này bị rẽ nhánh (hai cơ sở dữ liệu cùng ghi dưới một mã máy?); "
+                     "tạm dừng nhận từ máy này.")
+        if header["schema"] not in self.known_schemas:
+            return _("Máy này dùng phiên bản NK Desktop mới hơn (lược đồ {s}); hãy cập nhật phần mềm trên máy "
+                     "này để nhận tiếp dữ liệu của nó.").format(s=header["schema"])
+        return None
+
+    def _note(self, node: str, message: str) -> None:
+        self.report.waiting[node] = message
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO sync_cursor (node, seq, sha, last_error, error_since) VALUES (?, 0, ?, ?, ?) "
+                "ON CONFLICT(node) DO UPDATE SET last_error = excluded.last_error, "
+                "error_since = COALESCE(sync_cursor.error_since, excluded.error_since)",
+                (node, GENESIS_SHA, message, _now_text()))
+
+    def _pause(self, node: str, seq: int, reason: str) -> None:
+        self.report.paused[node] = reason
+        now = _now_text()
+        with self.engine.begin() as conn:
+            found = conn.exec_driver_sql("SELECT id FROM sync_quarantine WHERE kind = 'segment' AND node = ? AND seq = ?",
+                                         (node, seq)).first()
+            if found:
+                conn.exec_driver_sql("UPDATE sync_quarantine SET reason = ?, last_try = ? WHERE id = ?",
+                                     (reason, now, found[0]))
+            else:
+                conn.exec_driver_sql(
+                    "INSERT INTO sync_quarantine (kind, node, seq, author_name, reason, first_seen, last_try) "
+                    "VALUES ('segment', ?, ?, '', ?, ?, ?)", (node, seq, reason, now, now))
+
+    # --- one segment, one transaction ---------------------------------------------------
+
+    def _apply(self, node: str, header: dict, ops: list[dict], sha: str) -> None:
+        try:
+            applier = self._apply_in_transaction(node, header, ops, sha)
+        except BaseException:
+            self._history = None  # it may hold entries of the rolled-back segment
+            raise
+        self._history.version += 1
+        self.report.segments += 1
+        self.report.ops += applier.applied
+        self.report.duplicates += applier.duplicates
+        self.report.quarantined += applier.quarantined
+        self.report.conflicts += applier.new_conflicts
+        for table, rows in applier.changed.items():
+            self.report.changed[table] |= rows
+        self.report.paused.pop(node, None)
+        self.report.waiting.pop(node, None)
+
+    def _apply_in_transaction(self, node: str, header: dict, ops: list[dict], sha: str) -> "SegmentApplier":
+        with self.engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            if self._history is None:
+                self._history = History(raw)
+            capture._allow_raw_writes(True)
+            try:
+                applier = SegmentApplier(conn, raw, self._history, node, header, ops, self.clock_offset_ms)
+                applier.run()
+            finally:
+                capture._allow_raw_writes(False)
+            conn.exec_driver_sql(
+                "INSERT INTO sync_cursor (node, seq, sha, incarnation, updated_at, last_error, error_since) "
+                "VALUES (?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT(node) DO UPDATE SET seq = excluded.seq, "
+                "sha = excluded.sha, incarnation = excluded.incarnation, updated_at = excluded.updated_at, "
+                "last_error = NULL, error_since = NULL",
+                (node, header["seq"], sha, header["incarnation"], _now_text()))
+            conn.exec_driver_sql("DELETE FROM sync_quarantine WHERE kind = 'segment' AND node = ? AND seq <= ?",
+                                 (node, header["seq"]))
+        return applier
+
+
+class StoredRow:
+    """A domain row as read with plain SQL; values turned into op JSON only when asked for."""
+
+    def __init__(self, table_codec, names: list[str], values: tuple):
+        self._codec, self._raw = table_codec, dict(zip(names, values))
+
+    def get(self, field: str, default=None):
+        if field not in self._raw:
+            return default
+        return self._codec.from_db(field, self._raw[field])
+
+
+def _now_text() -> str:
+    return utcnow().isoformat(sep=" ")
+
+
+class SegmentApplier:
+    """Applies one segment's ops inside the caller's transaction (batched reads and writes)."""
+
+    def __init__(self, conn, raw: sqlite3.Connection, history: History, node: str, header: dict, ops: list[dict],
+                 clock_offset_ms: int = 0):
+        self.conn, self.raw, self.history = conn, raw, history
+        self.node, self.header, self.ops = node, header, ops
+        self.clock_offset_ms = clock_offset_ms
+        self.applied = self.duplicates = self.quarantined = self.new_conflicts = 0
+        self.changed: dict[str, set[str]] = defaultdict(set)
+        self.cells: dict[tuple[str, str, str], dict[str, Head]] = {}
+        self.original: dict[tuple[str, str, str], dict[str, Head]] = {}
+        self.superseded: set[tuple[str, str]] = set()
+        self.new_superseded: list[tuple[str, str]] = []
+        self.applied_ids: list[tuple[str]] = []
+        self.authority: list[tuple] = []
+        self.quarantine: list[tuple] = []
+        self.audit: list[dict] = []
+        self.origins: list[tuple] = []
+        self.view = WriterView(history, header["node"], header["seq"], header["deps"])
+
+    def _query(self, sql: str, values: list, extra: tuple = ()) -> list:
+        found = []
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start:start + CHUNK]
+            found += self.raw.execute(sql.format(marks=",".join("?" * len(chunk))), (*extra, *chunk)).fetchall()
+        return found
+
+    def _load(self, ops: list[dict]) -> list[dict]:
+        ids = [op["id"] for op in ops]
+        known = {row[0] for row in self._query("SELECT op_id FROM sync_applied WHERE op_id IN ({marks})", ids)}
+        fresh, seen = [], set()
+        for op in ops:
+            if op["id"] in known or op["id"] in seen:
+                self.duplicates += 1
+            else:
+                seen.add(op["id"])
+                fresh.append(op)
+        self.superseded = set(self._query("SELECT op_id, field FROM sync_superseded WHERE op_id IN ({marks})",
+                                          [op["id"] for op in fresh]))
+        rows_by_table: dict[str, set[str]] = defaultdict(set)
+        for op in fresh:
+            rows_by_table[op["tbl"]].add(op["row"])
+        for table, rows in rows_by_table.items():
+            for row, field, op_id, t, node, value in self._query(
+                    "SELECT row, field, op_id, t, node, value FROM sync_head WHERE tbl = ? AND row IN ({marks})",
+                    sorted(rows), (table,)):
+                self.original.setdefault((table, row, field), {})[op_id] = Head(op_id, t, node, value)
+        self.cells = {key: dict(heads) for key, heads in self.original.items()}
+        return fresh
+
+    def run(self) -> None:
+        fresh = self._load(self.ops)
+        state = dict(self.raw.execute("SELECT key, value FROM local_state WHERE key IN ('hlc', 'audit_head')"))
+        self.clock = int(state.get("hlc", "0"))
+        seq_text, self.prev_hash = state.get("audit_head", f"0:{capture.GENESIS_HASH}").split(":", 1)
+        self.audit_seq = int(seq_text)
+        positions = {op["id"]: i for i, op in enumerate(self.ops)}
+        for op in fresh:
+            self.view.idx = positions[op["id"]]
+            self._op(op)
+        self._flush()
+
+    def _op(self, op: dict) -> None:
+        table = SYNCED_TABLES.get(op["tbl"])
+        self.clock = hlc.receive(self.clock, op["t"], hlc.wall_millis() + self.clock_offset_ms)
+        if table is None:
+            return self._refuse(op, _("Bảng “{t}” không phải dữ liệu đồng bộ.").format(t=op["tbl"]))
+        table_codec = codec(table)
+        cursor = self.raw.execute(f'SELECT * FROM "{table.name}" WHERE id = ?', (op["row"],))
+        row_now = cursor.fetchone()
+        current = StoredRow(table_codec, [d[0] for d in cursor.description], row_now) if row_now else None
+        if op["tbl"] in LEDGER_TABLES and op["k"] != "ins" and any(
+                f not in BOOKKEEPING and f != "deleted" and canonical(v) != DELETED_TEXT for f, v in op["f"].items()):
+            return self._refuse(op, _("Sổ này chỉ được ghi thêm, không được sửa dòng đã có."))
+        reason = refusal(self.view, op, current)
+        if reason:
+            return self._refuse(op, reason)
+        # The merge, on copies: committed only if the row can be written.
+        tbl, row = op["tbl"], op["row"]
+        by_field, new_superseded = apply_op({f: self.cells.get((tbl, row, f), {}) for f in op["f"]},
+                                            self.superseded, op)
+        merged = {(tbl, row, field): heads for field, heads in by_field.items()}
+        values = {}
+        for (_t, _r, field), heads in merged.items():
+            if field in table_codec.columns:
+                shown = winner(heads)
+                if shown is not None and shown.value != DELETED_TEXT:
+                    values[field] = table_codec.to_db(field, json.loads(shown.value))
+        try:
+            if row_now is None:
+                if op["k"] != "ins" and not table_codec.required <= set(values):
+                    return self._refuse(op, _("Bản ghi này chưa có trên máy (bản ghi gốc bị giữ lại hoặc chưa tới)."))
+                columns = ["id", *values]
+                self.raw.execute(f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES '
+                                 f'({", ".join("?" * len(columns))})', (op["row"], *values.values()))
+            elif values:
+                self.raw.execute(f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in values)} WHERE id = ?',
+                                 (*values.values(), op["row"]))
+        except sqlite3.IntegrityError as error:
+            return self._refuse(op, _("Dữ liệu không khớp với cơ sở dữ liệu trên máy này ({e}).").format(e=error))
+        self.cells.update(merged)
+        for pair in new_superseded:
+            if pair not in self.superseded:
+                self.superseded.add(pair)
+                self.new_superseded.append(pair)
+        self.applied_ids.append((op["id"],))
+        self.applied += 1
+        self.changed[op["tbl"]].add(op["row"])
+        if op["tbl"] in AUTHORITY_TABLES:
+            self._remember_authority(op)
+        self._audit(op, table, current)
+
+    def _remember_authority(self, op: dict) -> None:
+        idx = self.view.idx
+        for field, value in op["f"].items():
+            preds = op["p"].get(field, [])
+            entry = AuthorityEntry(op["id"], op["t"], canonical(value), frozenset(preds), self.header["node"],
+                                   self.header["seq"], idx)
+            self.history.add(op["tbl"], op["row"], field, entry)
+            self.authority.append((op["id"], field, op["tbl"], op["row"], entry.value, op["t"], self.header["node"],
+                                   self.header["seq"], idx, json.dumps(preds)))
+
+    def _refuse(self, op: dict, reason: str) -> None:
+        self.quarantined += 1
+        self.applied_ids.append((op["id"],))
+        now = _now_text()
+        self.quarantine.append(("op", self.node, self.header["seq"], op["id"], op["tbl"], op["row"], op.get("u"),
+                                str(op.get("a") or "")[:200], reason, json.dumps(op, ensure_ascii=False), now, now))
+
+    def _audit(self, op: dict, table, current: StoredRow | None) -> None:
+        secret = {c.key for c in table.columns if c.info.get("secret")}
+        shown = {}
+        for field, new in op["f"].items():
+            if field in capture.META_FIELDS or field == "id" or canonical(new) == DELETED_TEXT:
+                continue
+            if op["k"] == "ins" and new in (None, "", False):
+                continue
+            old = current.get(field) if current else None
+            if field in secret:
+                old, new = (None if old is None else capture.SECRET_MARK), capture.SECRET_MARK
+            shown[field] = [old, new]
+        self.audit_seq += 1
+        millis, _counter = hlc.unpack(op["t"])
+        entry = {
+            "seq": self.audit_seq,
+            "at": dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=millis),
+            "actor_id": _uuid(op.get("u")),
+            "actor_name": str(op.get("a") or "")[:200],
+            "table_name": op["tbl"],
+            "row_id": _uuid(op["row"]),
+            "record_label": str(op.get("l") or "")[:300],
+            "class_id": _uuid(op.get("c")),
+            "kind": op["k"],
+            "changes": capture.canonical(shown),
+            "op_id": _uuid(op["id"]),
+            "prev_hash": self.prev_hash,
+        }
+        entry["entry_hash"] = self.prev_hash = capture.entry_hash(capture.audit_fields(entry))
+        self.audit.append(entry)
+        self.origins.append((self.audit_seq, self.header["node"], self.header["seq"]))
+
+    def _flush(self) -> None:
+        run = self.raw.executemany
+        dropped, added, conflicts_on, conflicts_off = [], [], [], []
+        now = _now_text()
+        for key, heads in self.cells.items():
+            before = self.original.get(key, {})
+            if heads.keys() == before.keys():
+                continue
+            dropped += [(*key, op_id) for op_id in before.keys() - heads.keys()]
+            added += [(*key, h.op_id, h.t, h.node, h.value) for op_id, h in heads.items() if op_id not in before]
+            table, _row, field = key
+            was, now_conflict = in_conflict(table, field, before), in_conflict(table, field, heads)
+            if now_conflict and not was:
+                conflicts_on.append((*key, table in OFFICIAL, now))
+            elif was and not now_conflict:
+                conflicts_off.append(key)
+        run("DELETE FROM sync_head WHERE tbl = ? AND row = ? AND field = ? AND op_id = ?", dropped)
+        run("INSERT OR REPLACE INTO sync_head (tbl, row, field, op_id, t, node, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            added)
+        run("INSERT OR IGNORE INTO sync_superseded (op_id, field) VALUES (?, ?)", self.new_superseded)
+        run("INSERT OR IGNORE INTO sync_applied (op_id) VALUES (?)", self.applied_ids)
+        run("INSERT OR IGNORE INTO sync_conflict (tbl, row, field, official, first_seen) VALUES (?, ?, ?, ?, ?)",
+            conflicts_on)
+        run("DELETE FROM sync_conflict WHERE tbl = ? AND row = ? AND field = ?", conflicts_off)
+        self.new_conflicts = len(conflicts_on)
+        run("INSERT OR REPLACE INTO sync_authority (op_id, field, tbl, row, value, t, node, seq, idx, preds) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.authority)
+        run("INSERT INTO sync_quarantine (kind, node, seq, op_id, tbl, row, author_id, author_name, reason, op, "
+            "first_seen, last_try) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.quarantine)
+        if self.audit:
+            self.conn.execute(insert(AuditEntry.__table__), self.audit)
+            run("INSERT INTO sync_audit_origin (audit_seq, node, seq) VALUES (?, ?, ?)", self.origins)
+        run("INSERT INTO local_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [("hlc", str(self.clock)), ("audit_head", f"{self.audit_seq}:{self.prev_hash}")])
+
+
+def _uuid(text: str | None):
+    import uuid
+
+    return uuid.UUID(text) if text else None

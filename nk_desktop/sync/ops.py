@@ -1,0 +1,142 @@
+"""Ops as they travel (sync-design §4.2) and the lossless JSON form of column values.
+
+An op is a dict::
+
+    {"id": op uuid hex, "t": HLC, "n": node hex, "u": author account hex | None, "a": author's name,
+     "tbl": table, "row": row uuid hex, "k": "ins" | "upd" | "del" | "res",
+     "f": {field: value}, "p": {field: [op ids it replaces]}, "l": audit label, "c": class hex | None}
+
+Values are JSON: ids as hex, dates and times ISO, bytes as ``{"$b64": …}``; a deleted
+field (a delete writes "deleted" into every field, so an edit made meanwhile shows up
+as a conflict) is ``DELETED``.  ``TableCodec`` turns them back into what SQLite stores.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import json
+import uuid
+from json.encoder import encode_basestring
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, Table, Uuid
+from sqlalchemy.dialects import sqlite
+
+DELETED: dict = {"$del": 1}
+KINDS = ("ins", "upd", "del", "res")
+OP_KEYS = {"id": str, "t": int, "n": str, "tbl": str, "row": str, "k": str, "f": dict, "p": dict}
+
+
+def canonical(value: Any) -> str:
+    """The one text form of a JSON value (heads compare values by it); same text as ``json.dumps``."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)  # what json.dumps(ensure_ascii=False) uses, without its overhead
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+DELETED_TEXT = canonical(DELETED)
+
+
+def encode_value(value: Any) -> Any:
+    """A Python column value as lossless JSON."""
+    if value is None or isinstance(value, (bool, int, str, float)):
+        return value
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$b64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return str(value)
+
+
+def is_valid_op(op: Any) -> bool:
+    """Shape check of an op read from a file (anything else makes the file unreadable)."""
+    if not isinstance(op, dict):
+        return False
+    for key, kind in OP_KEYS.items():
+        if not isinstance(op.get(key), kind) or (kind is int and isinstance(op.get(key), bool)):
+            return False
+    if op["k"] not in KINDS or len(op["id"]) != 32 or len(op["row"]) != 32 or len(op["n"]) != 32:
+        return False
+    try:
+        int(op["id"], 16), int(op["row"], 16), int(op["n"], 16)
+    except ValueError:
+        return False
+    for field, preds in op["p"].items():
+        if field not in op["f"] or not isinstance(preds, list) or not all(
+                isinstance(p, str) and len(p) == 32 for p in preds):
+            return False
+    return (op.get("u") is None or isinstance(op["u"], str)) and (op.get("c") is None or isinstance(op["c"], str))
+
+
+_DIALECT = sqlite.dialect()
+
+
+class TableCodec:
+    """JSON values ⇄ SQLite storage values for one table's columns (through SQLAlchemy's own processors)."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        self.name = table.name
+        self.columns = [c.key for c in table.columns]
+        self.required = {c.key for c in table.columns if not c.nullable and c.key != "id"}
+        self._to_db = {}
+        self._from_db = {}
+        for column in table.columns:
+            self._to_db[column.key] = (self._decoder(column), column.type.bind_processor(_DIALECT))
+            self._from_db[column.key] = column.type.result_processor(_DIALECT, None)
+
+    @staticmethod
+    def _decoder(column):
+        kind = column.type
+        if isinstance(kind, Uuid):
+            return lambda v: uuid.UUID(v)
+        if isinstance(kind, DateTime):
+            return dt.datetime.fromisoformat
+        if isinstance(kind, Date):
+            return dt.date.fromisoformat
+        if isinstance(kind, LargeBinary):
+            return lambda v: base64.b64decode(v["$b64"]) if isinstance(v, dict) else v
+        if isinstance(kind, Boolean):
+            return bool
+        if isinstance(kind, Integer):
+            return int
+        return None
+
+    def to_db(self, field: str, value: Any) -> Any:
+        """A JSON value as the parameter SQLite stores for *field*."""
+        if value is None:
+            return None
+        decode, bind = self._to_db[field]
+        if decode is not None:
+            value = decode(value)
+        return bind(value) if bind is not None else value
+
+    def from_db(self, field: str, raw: Any) -> Any:
+        """A stored value as JSON (the form ops carry)."""
+        if raw is None:
+            return None
+        process = self._from_db[field]
+        return encode_value(process(raw) if process is not None else raw)
+
+
+_CODECS: dict[str, TableCodec] = {}
+
+
+def codec(table: Table) -> TableCodec:
+    found = _CODECS.get(table.name)
+    if found is None or found.table is not table:
+        found = _CODECS[table.name] = TableCodec(table)
+    return found

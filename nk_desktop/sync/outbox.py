@@ -1,0 +1,103 @@
+"""Local ops: what capture adds for sync in the same transaction as the change (sync-design §4.5 step 1).
+
+For each captured row change: the op with its per-field predecessors (the heads this
+PC has for those fields, so a local edit replaces whatever this PC saw), appended to
+``sync_outbox``; then this PC's own merge state moves on (the op becomes the only
+head of each field it writes; a conflict it overwrites is resolved).
+SQLite only: a PostgreSQL server has no file sync.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any, Iterable
+
+from nk_desktop.models.base import Base
+from nk_desktop.sync.merge import BOOKKEEPING
+from nk_desktop.sync.ops import DELETED, canonical, encode_value
+
+# Tables whose values decide what an author may do; their field history is kept so an
+# import can ask what the op's writer had seen (see ``authorize``).
+AUTHORITY_TABLES = frozenset({"account", "account_role", "teaching_assignment", "school_class", "mark_lock"})
+CHUNK = 400
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def current_heads(connection, table: str, rows: Iterable[str]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """{(row, field): [(op id, value), …]} for *rows* of *table*."""
+    found: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    rows = list(rows)
+    for chunk in _chunks(rows):
+        marks = ",".join("?" * len(chunk))
+        for row, field, op_id, value in connection.exec_driver_sql(
+                f"SELECT row, field, op_id, value FROM sync_head WHERE tbl = ? AND row IN ({marks})",
+                (table, *chunk)):
+            found[(row, field)].append((op_id, value))
+    return found
+
+
+def build_op(op: dict, change, node: str, author_name: str, heads: dict) -> dict:
+    """The op that travels, from capture's change record (*op*) and row change (*change*)."""
+    table, row = change.table, change.row_id.hex
+    fields = {key: encode_value(value) for key, value in change.new.items() if key != "id"}
+    if change.kind == "del":  # a delete writes "deleted" into every field (edit-vs-delete = conflict)
+        for column in Base.metadata.tables[table].columns:
+            if column.key not in fields and column.key != "id" and column.key not in BOOKKEEPING:
+                fields[column.key] = DELETED
+    preds = {}
+    for field in fields:
+        replaced = heads.get((row, field))
+        if replaced:
+            preds[field] = sorted(op_id for op_id, _value in replaced)
+    author = op["author_id"]
+    return {"id": op["op_id"].hex, "t": op["hlc"], "n": node, "u": author.hex if author else None,
+            "a": author_name, "tbl": table, "row": row, "k": change.kind, "f": fields, "p": preds,
+            "l": change.label, "c": change.class_id.hex if change.class_id else None}
+
+
+def record_local(connection, node_id, actor, items: list[tuple[dict, Any]]) -> None:
+    """Append the ops of *items* (capture's (change record, row change) pairs) and move the merge state."""
+    if connection.dialect.name != "sqlite" or not items:
+        return
+    node = node_id.hex
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for _op, change in items:
+        if change.kind != "ins":
+            wanted[change.table].add(change.row_id.hex)
+    heads_by_table = {table: current_heads(connection, table, rows) for table, rows in wanted.items()}
+    outbox, applied, superseded, dropped, new_heads, resolved, authority = [], [], [], [], [], [], []
+    for op, change in items:
+        heads = heads_by_table.get(change.table, {})
+        travelling = build_op(op, change, node, actor.display_name, heads)
+        op_id, table, row, t = travelling["id"], change.table, travelling["row"], travelling["t"]
+        outbox.append((op_id, json.dumps(travelling, ensure_ascii=False, separators=(",", ":"))))
+        applied.append((op_id,))
+        for field, value in travelling["f"].items():
+            replaced = travelling["p"].get(field, ())
+            if replaced:
+                dropped.append((table, row, field))
+                superseded.extend((pred, field) for pred in replaced)
+                if len({v for _o, v in heads[(row, field)]}) > 1:
+                    resolved.append((table, row, field))
+            text = canonical(value)
+            new_heads.append((table, row, field, op_id, t, node, text))
+            if table in AUTHORITY_TABLES:
+                authority.append((op_id, field, table, row, text, t, node, json.dumps(list(replaced))))
+    def run(sql: str, rows: list) -> None:
+        if rows:
+            connection.exec_driver_sql(sql, rows)
+
+    run("INSERT INTO sync_outbox (op_id, op) VALUES (?, ?)", outbox)
+    run("INSERT OR IGNORE INTO sync_applied (op_id) VALUES (?)", applied)
+    run("DELETE FROM sync_head WHERE tbl = ? AND row = ? AND field = ?", dropped)
+    run("INSERT OR IGNORE INTO sync_superseded (op_id, field) VALUES (?, ?)", superseded)
+    run("INSERT OR REPLACE INTO sync_head (tbl, row, field, op_id, t, node, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        new_heads)
+    run("DELETE FROM sync_conflict WHERE tbl = ? AND row = ? AND field = ?", resolved)
+    run("INSERT OR REPLACE INTO sync_authority (op_id, field, tbl, row, value, t, node, seq, idx, preds) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)", authority)
