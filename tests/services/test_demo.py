@@ -120,11 +120,15 @@ def marks_and_roll(session) -> dict[str, list]:
     codes = {p.id: p.school_code for p in session.scalars(select(Pupil))}
     subjects = {s.id: s.code for s in session.scalars(select(Subject))}
     return {
-        "marks": sorted((years[r.year_id], classes[r.class_id], codes[r.pupil_id], subjects[r.subject_id],
-                         r.milestone, r.level, r.score if r.score is not None else -1, r.comment)
-                        for r in session.scalars(select(SubjectResult))),
-        "traits": sorted((classes[r.class_id], codes[r.pupil_id], r.trait, r.milestone, r.level, r.comment)
-                         for r in session.scalars(select(TraitResult))),
+        "marks": sorted((years[y], classes[c], codes[p], subjects[s], m, level, -1 if score is None else score, text)
+                        for y, c, p, s, m, level, score, text in session.execute(select(
+                            SubjectResult.year_id, SubjectResult.class_id, SubjectResult.pupil_id,
+                            SubjectResult.subject_id, SubjectResult.milestone, SubjectResult.level,
+                            SubjectResult.score, SubjectResult.comment))),
+        "traits": sorted((classes[c], codes[p], trait, m, level, text)
+                         for c, p, trait, m, level, text in session.execute(select(
+                             TraitResult.class_id, TraitResult.pupil_id, TraitResult.trait, TraitResult.milestone,
+                             TraitResult.level, TraitResult.comment))),
         "results": sorted((classes[r.class_id], codes[r.pupil_id], r.overall, r.award, r.class_recognition,
                            r.reassessment, str(r.reassessed_on), r.decision, r.approved)
                           for r in session.scalars(select(YearResult))),
@@ -544,14 +548,14 @@ def test_entries_are_made_by_the_people_who_make_them(demo):
         teacher = {(a.class_id, a.subject_id): a.staff_id for a in session.scalars(select(TeachingAssignment))}
         classes = {c.id: c for c in session.scalars(select(SchoolClass))}
         retired = {c.id for c in classes.values() if c.homeroom_id not in account}
-        first = {e.row_id: e.actor_id for e in session.scalars(select(AuditEntry).where(
+        first = dict(session.execute(select(AuditEntry.row_id, AuditEntry.actor_id).where(
             AuditEntry.kind == "ins", AuditEntry.table_name.in_(
-                ("subject_result", "trait_result", "roll_call", "test_date", "mark_lock", "year_result"))))}
-        for row in session.scalars(select(SubjectResult)):
-            expected = account.get(teacher[(row.class_id, row.subject_id)])
-            assert first[row.id] == expected, (classes[row.class_id].name, row.milestone)
-        for row in session.scalars(select(TraitResult)):
-            assert first[row.id] == account.get(classes[row.class_id].homeroom_id)
+                ("subject_result", "trait_result", "roll_call", "test_date", "mark_lock", "year_result")))).all())
+        for row_id, class_id, subject_id, milestone in session.execute(select(
+                SubjectResult.id, SubjectResult.class_id, SubjectResult.subject_id, SubjectResult.milestone)):
+            assert first[row_id] == account.get(teacher[(class_id, subject_id)]), (classes[class_id].name, milestone)
+        for row_id, class_id in session.execute(select(TraitResult.id, TraitResult.class_id)):
+            assert first[row_id] == account.get(classes[class_id].homeroom_id)
         for row in session.scalars(select(RollCall)):
             assert first[row.id] == account[classes[row.class_id].homeroom_id]
         assert {username[first[t.id]] for t in session.scalars(select(ScheduledTest))} == {"phohieutruong"}
