@@ -120,8 +120,10 @@ def sync(db: Database, share: Share, key: bytes, *, make_snapshot: bool | None =
         identity.rekey(db.engine, problem)
         report.rekeyed = problem
     _publish(db, share, key, epoch, report)
+    with db.engine.connect() as conn:
+        offset = int(local_value(conn, CLOCK_OFFSET_KEY, "0"))  # measured now or at an earlier sync
     importer = Importer(db.engine, share, key, me=_node(db), epoch=epoch, known_schemas=segments.known_schemas(),
-                        clock_offset_ms=report.clock_offset_ms or 0)
+                        clock_offset_ms=offset)
     report.imported = importer.run()
     for node, why in report.imported.paused.items():
         report.warnings.append(_("Tạm dừng nhận từ máy {m}: {why}").format(m=node[:8], why=why))

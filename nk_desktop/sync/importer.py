@@ -20,18 +20,15 @@ import json
 import sqlite3
 from collections import defaultdict
 
-from sqlalchemy import insert
-
 from nk_desktop.clock import utcnow
 from nk_desktop.i18n import _
 from nk_desktop.models.base import Base, is_synced
-from nk_desktop.models.journal import AuditEntry
 from nk_desktop.sync import capture, hlc
 from nk_desktop.sync.authorize import History, WriterView, refusal, Entry as AuthorityEntry
 from nk_desktop.sync.codec import GENESIS_SHA, Unreadable, decode_pack, decode_segment, sha_of
 from nk_desktop.sync.merge import BOOKKEEPING, LEDGER_TABLES, OFFICIAL, Head, apply_op, in_conflict, winner
 from nk_desktop.sync.ops import DELETED_TEXT, canonical, codec
-from nk_desktop.sync.outbox import AUTHORITY_TABLES, CHUNK
+from nk_desktop.sync.outbox import AUTHORITY_TABLES, BIRTH, CHUNK
 from nk_desktop.sync.share import NODES, Share
 
 SYNCED_TABLES = {m.local_table.name: m.local_table for m in Base.registry.mappers if is_synced(m.class_)}
@@ -67,6 +64,7 @@ class Importer:
         self.clock_offset_ms = clock_offset_ms
         self.report = ImportReport()
         self._history: History | None = None
+        self._packs: dict[str, list[bytes]] = {}  # packs read in this run (one read for all their segments)
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -129,7 +127,10 @@ class Importer:
             return self.share.read(f"{NODES}/{node}/{segments[want]}")
         for first, last, name in packs:
             if first <= want <= last:
-                inner = decode_pack(self.share.read(f"{NODES}/{node}/{name}"))
+                key = f"{NODES}/{node}/{name}"
+                if key not in self._packs:
+                    self._packs[key] = decode_pack(self.share.read(key))
+                inner = self._packs[key]
                 if len(inner) != last - first + 1:
                     raise Unreadable(_("Tệp gộp {name} không đủ số tệp.").format(name=name))
                 return inner[want - first]
@@ -179,7 +180,7 @@ class Importer:
         except BaseException:
             self._history = None  # it may hold entries of the rolled-back segment
             raise
-        self._history.version += 1
+        self._history.version += 1  # what the committed segment added is final now
         self.report.segments += 1
         self.report.ops += applier.applied
         self.report.duplicates += applier.duplicates
@@ -197,7 +198,7 @@ class Importer:
                 self._history = History(raw)
             capture._allow_raw_writes(True)
             try:
-                applier = SegmentApplier(conn, raw, self._history, node, header, ops, self.clock_offset_ms)
+                applier = SegmentApplier(raw, self._history, node, header, ops, self.clock_offset_ms)
                 applier.run()
             finally:
                 capture._allow_raw_writes(False)
@@ -215,8 +216,8 @@ class Importer:
 class StoredRow:
     """A domain row as read with plain SQL; values turned into op JSON only when asked for."""
 
-    def __init__(self, table_codec, names: list[str], values: tuple):
-        self._codec, self._raw = table_codec, dict(zip(names, values))
+    def __init__(self, table_codec, raw: dict):
+        self._codec, self._raw = table_codec, raw
 
     def get(self, field: str, default=None):
         if field not in self._raw:
@@ -231,22 +232,25 @@ def _now_text() -> str:
 class SegmentApplier:
     """Applies one segment's ops inside the caller's transaction (batched reads and writes)."""
 
-    def __init__(self, conn, raw: sqlite3.Connection, history: History, node: str, header: dict, ops: list[dict],
+    def __init__(self, raw: sqlite3.Connection, history: History, node: str, header: dict, ops: list[dict],
                  clock_offset_ms: int = 0):
-        self.conn, self.raw, self.history = conn, raw, history
+        self.raw, self.history = raw, history
         self.node, self.header, self.ops = node, header, ops
         self.clock_offset_ms = clock_offset_ms
         self.applied = self.duplicates = self.quarantined = self.new_conflicts = 0
         self.changed: dict[str, set[str]] = defaultdict(set)
         self.cells: dict[tuple[str, str, str], dict[str, Head]] = {}
+        self.births: dict[tuple[str, str], Head] = {}  # the op that inserted each row (implicit heads)
+        self.new_births: list[tuple] = []
         self.original: dict[tuple[str, str, str], dict[str, Head]] = {}
         self.superseded: set[tuple[str, str]] = set()
         self.new_superseded: list[tuple[str, str]] = []
         self.applied_ids: list[tuple[str]] = []
         self.authority: list[tuple] = []
         self.quarantine: list[tuple] = []
-        self.audit: list[dict] = []
+        self.audit: list[tuple] = []
         self.origins: list[tuple] = []
+        self.stored: dict[tuple[str, str], dict] = {}  # domain rows the segment touches, as stored
         self.view = WriterView(history, header["node"], header["seq"], header["deps"])
 
     def _query(self, sql: str, values: list, extra: tuple = ()) -> list:
@@ -272,10 +276,23 @@ class SegmentApplier:
         for op in fresh:
             rows_by_table[op["tbl"]].add(op["row"])
         for table, rows in rows_by_table.items():
+            if table in SYNCED_TABLES:
+                cursor = None
+                for start in range(0, len(rows), CHUNK):
+                    chunk = sorted(rows)[start:start + CHUNK]
+                    cursor = self.raw.execute(f'SELECT * FROM "{table}" WHERE id IN ({",".join("?" * len(chunk))})',
+                                              chunk)
+                    names = [d[0] for d in cursor.description]
+                    for values in cursor.fetchall():
+                        stored = dict(zip(names, values))
+                        self.stored[(table, stored["id"])] = stored
             for row, field, op_id, t, node, value in self._query(
                     "SELECT row, field, op_id, t, node, value FROM sync_head WHERE tbl = ? AND row IN ({marks})",
                     sorted(rows), (table,)):
-                self.original.setdefault((table, row, field), {})[op_id] = Head(op_id, t, node, value)
+                if field == BIRTH:
+                    self.births[(table, row)] = Head(op_id, t, node, value)
+                else:
+                    self.original.setdefault((table, row, field), {})[op_id] = Head(op_id, t, node, value)
         self.cells = {key: dict(heads) for key, heads in self.original.items()}
         return fresh
 
@@ -286,60 +303,117 @@ class SegmentApplier:
         seq_text, self.prev_hash = state.get("audit_head", f"0:{capture.GENESIS_HASH}").split(":", 1)
         self.audit_seq = int(seq_text)
         positions = {op["id"]: i for i, op in enumerate(self.ops)}
+        waiting = []
         for op in fresh:
             self.view.idx = positions[op["id"]]
-            self._op(op)
+            if not self._op(op, last_try=False):
+                waiting.append(op)
+        # An insert whose parent row comes later in the same segment (the order of one flush is not the
+        # foreign-key order) is tried again once the others are in; what still fails is quarantined.
+        while waiting:
+            again = []
+            for op in waiting:
+                self.view.idx = positions[op["id"]]
+                if not self._op(op, last_try=False):
+                    again.append(op)
+            if len(again) == len(waiting):
+                for op in again:
+                    self.view.idx = positions[op["id"]]
+                    self._op(op, last_try=True)
+                break
+            waiting = again
         self._flush()
 
-    def _op(self, op: dict) -> None:
+    def _op(self, op: dict, *, last_try: bool) -> bool:
+        """Apply (or quarantine) *op*; False when it should be tried again later in this segment."""
         table = SYNCED_TABLES.get(op["tbl"])
-        self.clock = hlc.receive(self.clock, op["t"], hlc.wall_millis() + self.clock_offset_ms)
         if table is None:
-            return self._refuse(op, _("Bảng “{t}” không phải dữ liệu đồng bộ.").format(t=op["tbl"]))
+            self._refuse(op, _("Bảng “{t}” không phải dữ liệu đồng bộ.").format(t=op["tbl"]))
+            return True
         table_codec = codec(table)
-        cursor = self.raw.execute(f'SELECT * FROM "{table.name}" WHERE id = ?', (op["row"],))
-        row_now = cursor.fetchone()
-        current = StoredRow(table_codec, [d[0] for d in cursor.description], row_now) if row_now else None
-        if op["tbl"] in LEDGER_TABLES and op["k"] != "ins" and any(
+        tbl, row = op["tbl"], op["row"]
+        row_now = self.stored.get((tbl, row))
+        current = StoredRow(table_codec, row_now) if row_now is not None else None
+        if tbl in LEDGER_TABLES and op["k"] != "ins" and any(
                 f not in BOOKKEEPING and f != "deleted" and canonical(v) != DELETED_TEXT for f, v in op["f"].items()):
-            return self._refuse(op, _("Sổ này chỉ được ghi thêm, không được sửa dòng đã có."))
+            self._refuse(op, _("Sổ này chỉ được ghi thêm, không được sửa dòng đã có."))
+            return True
         reason = refusal(self.view, op, current)
         if reason:
-            return self._refuse(op, reason)
-        # The merge, on copies: committed only if the row can be written.
-        tbl, row = op["tbl"], op["row"]
-        by_field, new_superseded = apply_op({f: self.cells.get((tbl, row, f), {}) for f in op["f"]},
-                                            self.superseded, op)
-        merged = {(tbl, row, field): heads for field, heads in by_field.items()}
-        values = {}
-        for (_t, _r, field), heads in merged.items():
-            if field in table_codec.columns:
-                shown = winner(heads)
-                if shown is not None and shown.value != DELETED_TEXT:
-                    values[field] = table_codec.to_db(field, json.loads(shown.value))
+            self._refuse(op, reason)
+            return True
+        try:
+            merged, new_superseded, values = self._merge(op, table_codec, current)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            self._refuse(op, _("Thao tác mang giá trị không hợp lệ cho cột của bảng “{t}”.").format(t=tbl))
+            return True
         try:
             if row_now is None:
                 if op["k"] != "ins" and not table_codec.required <= set(values):
-                    return self._refuse(op, _("Bản ghi này chưa có trên máy (bản ghi gốc bị giữ lại hoặc chưa tới)."))
+                    self._refuse(op, _("Bản ghi này chưa có trên máy (bản ghi gốc bị giữ lại hoặc chưa tới)."))
+                    return True
                 columns = ["id", *values]
                 self.raw.execute(f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES '
-                                 f'({", ".join("?" * len(columns))})', (op["row"], *values.values()))
+                                 f'({", ".join("?" * len(columns))})', (row, *values.values()))
             elif values:
                 self.raw.execute(f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in values)} WHERE id = ?',
-                                 (*values.values(), op["row"]))
+                                 (*values.values(), row))
         except sqlite3.IntegrityError as error:
-            return self._refuse(op, _("Dữ liệu không khớp với cơ sở dữ liệu trên máy này ({e}).").format(e=error))
+            if not last_try:
+                return False
+            self._refuse(op, _("Dữ liệu không khớp với cơ sở dữ liệu trên máy này ({e}).").format(e=error))
+            return True
+        self.clock = hlc.receive(self.clock, op["t"], hlc.wall_millis() + self.clock_offset_ms)
         self.cells.update(merged)
+        if op["k"] == "ins":
+            self.births[(tbl, row)] = Head(op["id"], op["t"], op["n"], "")
+            self.new_births.append((tbl, row, BIRTH, op["id"], op["t"], op["n"], ""))
         for pair in new_superseded:
             if pair not in self.superseded:
                 self.superseded.add(pair)
                 self.new_superseded.append(pair)
         self.applied_ids.append((op["id"],))
         self.applied += 1
-        self.changed[op["tbl"]].add(op["row"])
-        if op["tbl"] in AUTHORITY_TABLES:
+        self.changed[tbl].add(row)
+        if tbl in AUTHORITY_TABLES:
             self._remember_authority(op)
         self._audit(op, table, current)
+        if row_now is None:
+            self.stored[(tbl, row)] = {"id": row, **values}
+        else:
+            row_now.update(values)
+        return True
+
+    def _merge(self, op: dict, table_codec, current: "StoredRow | None"):
+        """(new heads by cell, (op, field) pairs replaced, column values to store) — nothing written yet."""
+        tbl, row = op["tbl"], op["row"]
+        values, merged, new_superseded = {}, {}, []
+        if op["k"] == "ins":
+            # The insert's values are the fields' implicit heads (sync_head keeps one BIRTH row for it), except
+            # where ops that replaced it arrived first (possible only without deps): those stay.
+            for field, value in op["f"].items():
+                if field in table_codec.columns:
+                    explicit = self.cells.get((tbl, row, field))
+                    shown = winner(explicit) if explicit else None
+                    if shown is not None and shown.value != DELETED_TEXT:
+                        value = json.loads(shown.value)
+                    values[field] = table_codec.to_db(field, value)
+            return merged, new_superseded, values
+        birth = self.births.get((tbl, row))
+        base = {}
+        for field in op["f"]:
+            cell = self.cells.get((tbl, row, field))
+            if cell is None and birth is not None and current is not None:
+                cell = {birth.op_id: Head(birth.op_id, birth.t, birth.node, canonical(current.get(field)))}
+            base[field] = cell or {}
+        by_field, new_superseded = apply_op(base, self.superseded, op)
+        for field, heads in by_field.items():
+            merged[(tbl, row, field)] = heads
+            if field in table_codec.columns:
+                shown = winner(heads)
+                if shown is not None and shown.value != DELETED_TEXT:
+                    values[field] = table_codec.to_db(field, json.loads(shown.value))
+        return merged, new_superseded, values
 
     def _remember_authority(self, op: dict) -> None:
         idx = self.view.idx
@@ -359,7 +433,8 @@ class SegmentApplier:
                                 str(op.get("a") or "")[:200], reason, json.dumps(op, ensure_ascii=False), now, now))
 
     def _audit(self, op: dict, table, current: StoredRow | None) -> None:
-        secret = {c.key for c in table.columns if c.info.get("secret")}
+        """The audit entry of a received op, hash-chained like capture's (ids as hex: the same hash)."""
+        secret = _secret_columns(table)
         shown = {}
         for field, new in op["f"].items():
             if field in capture.META_FIELDS or field == "id" or canonical(new) == DELETED_TEXT:
@@ -372,22 +447,24 @@ class SegmentApplier:
             shown[field] = [old, new]
         self.audit_seq += 1
         millis, _counter = hlc.unpack(op["t"])
+        at = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=millis)  # the author's time (server-corrected)
         entry = {
             "seq": self.audit_seq,
-            "at": dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=millis),
-            "actor_id": _uuid(op.get("u")),
+            "at": at,
+            "actor_id": op.get("u") or None,
             "actor_name": str(op.get("a") or "")[:200],
             "table_name": op["tbl"],
-            "row_id": _uuid(op["row"]),
+            "row_id": op["row"],
             "record_label": str(op.get("l") or "")[:300],
-            "class_id": _uuid(op.get("c")),
+            "class_id": op.get("c") or None,
             "kind": op["k"],
             "changes": capture.canonical(shown),
-            "op_id": _uuid(op["id"]),
+            "op_id": op["id"],
             "prev_hash": self.prev_hash,
         }
         entry["entry_hash"] = self.prev_hash = capture.entry_hash(capture.audit_fields(entry))
-        self.audit.append(entry)
+        entry["at"] = at.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime storage form
+        self.audit.append(tuple(entry[c] for c in AUDIT_COLUMNS))
         self.origins.append((self.audit_seq, self.header["node"], self.header["seq"]))
 
     def _flush(self) -> None:
@@ -406,6 +483,7 @@ class SegmentApplier:
                 conflicts_on.append((*key, table in OFFICIAL, now))
             elif was and not now_conflict:
                 conflicts_off.append(key)
+        added += self.new_births
         run("DELETE FROM sync_head WHERE tbl = ? AND row = ? AND field = ? AND op_id = ?", dropped)
         run("INSERT OR REPLACE INTO sync_head (tbl, row, field, op_id, t, node, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
             added)
@@ -420,13 +498,20 @@ class SegmentApplier:
         run("INSERT INTO sync_quarantine (kind, node, seq, op_id, tbl, row, author_id, author_name, reason, op, "
             "first_seen, last_try) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.quarantine)
         if self.audit:
-            self.conn.execute(insert(AuditEntry.__table__), self.audit)
+            run(f"INSERT INTO audit_entry ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join('?' * len(AUDIT_COLUMNS))})",
+                self.audit)
             run("INSERT INTO sync_audit_origin (audit_seq, node, seq) VALUES (?, ?, ?)", self.origins)
         run("INSERT INTO local_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [("hlc", str(self.clock)), ("audit_head", f"{self.audit_seq}:{self.prev_hash}")])
 
 
-def _uuid(text: str | None):
-    import uuid
+AUDIT_COLUMNS = ("seq", "at", "actor_id", "actor_name", "table_name", "row_id", "record_label", "class_id", "kind",
+                 "changes", "op_id", "prev_hash", "entry_hash")
+_SECRETS: dict[str, frozenset[str]] = {}
 
-    return uuid.UUID(text) if text else None
+
+def _secret_columns(table) -> frozenset[str]:
+    found = _SECRETS.get(table.name)
+    if found is None:
+        found = _SECRETS[table.name] = frozenset(c.key for c in table.columns if c.info.get("secret"))
+    return found

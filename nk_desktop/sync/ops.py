@@ -82,6 +82,17 @@ def is_valid_op(op: Any) -> bool:
 
 
 _DIALECT = sqlite.dialect()
+_HEX = frozenset("0123456789abcdef")
+
+
+class _Hex(str):
+    """An id already in the stored form (32 lowercase hex digits)."""
+
+
+def _uuid(value: str):
+    if len(value) == 32 and _HEX.issuperset(value):
+        return _Hex(value)
+    return uuid.UUID(value)
 
 
 class TableCodec:
@@ -102,7 +113,7 @@ class TableCodec:
     def _decoder(column):
         kind = column.type
         if isinstance(kind, Uuid):
-            return lambda v: uuid.UUID(v)
+            return _uuid
         if isinstance(kind, DateTime):
             return dt.datetime.fromisoformat
         if isinstance(kind, Date):
@@ -122,6 +133,8 @@ class TableCodec:
         decode, bind = self._to_db[field]
         if decode is not None:
             value = decode(value)
+            if type(value) is _Hex:
+                return str(value)
         return bind(value) if bind is not None else value
 
     def from_db(self, field: str, raw: Any) -> Any:

@@ -17,6 +17,7 @@ from nk_desktop.models.base import Base
 from nk_desktop.sync.merge import BOOKKEEPING
 from nk_desktop.sync.ops import DELETED, canonical, encode_value
 
+BIRTH = "*"  # sync_head's pseudo-field naming the op that inserted the row (see ``merge``)
 # Tables whose values decide what an author may do; their field history is kept so an
 # import can ask what the op's writer had seen (see ``authorize``).
 AUTHORITY_TABLES = frozenset({"account", "account_role", "teaching_assignment", "school_class", "mark_lock"})
@@ -51,7 +52,7 @@ def build_op(op: dict, change, node: str, author_name: str, heads: dict) -> dict
                 fields[column.key] = DELETED
     preds = {}
     for field in fields:
-        replaced = heads.get((row, field))
+        replaced = heads.get((row, field)) or heads.get((row, BIRTH))
         if replaced:
             preds[field] = sorted(op_id for op_id, _value in replaced)
     author = op["author_id"]
@@ -77,17 +78,22 @@ def record_local(connection, node_id, actor, items: list[tuple[dict, Any]]) -> N
         op_id, table, row, t = travelling["id"], change.table, travelling["row"], travelling["t"]
         outbox.append((op_id, json.dumps(travelling, ensure_ascii=False, separators=(",", ":"))))
         applied.append((op_id,))
+        if change.kind == "ins":  # one row names the insert; its fields are implicit heads until written again
+            new_heads.append((table, row, BIRTH, op_id, t, node, ""))
         for field, value in travelling["f"].items():
             replaced = travelling["p"].get(field, ())
-            if replaced:
+            superseded.extend((pred, field) for pred in replaced)
+            explicit = heads.get((row, field))
+            if explicit:
                 dropped.append((table, row, field))
-                superseded.extend((pred, field) for pred in replaced)
-                if len({v for _o, v in heads[(row, field)]}) > 1:
+                if len({v for _o, v in explicit}) > 1:
                     resolved.append((table, row, field))
             text = canonical(value)
-            new_heads.append((table, row, field, op_id, t, node, text))
+            if change.kind != "ins":
+                new_heads.append((table, row, field, op_id, t, node, text))
             if table in AUTHORITY_TABLES:
                 authority.append((op_id, field, table, row, text, t, node, json.dumps(list(replaced))))
+
     def run(sql: str, rows: list) -> None:
         if rows:
             connection.exec_driver_sql(sql, rows)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import functools
 import json
 
-from alembic.script import ScriptDirectory
-
 from nk_desktop import __version__
 from nk_desktop.clock import utcnow
 from nk_desktop.sync.codec import GENESIS_SHA, encode_segment, sha_of
@@ -26,20 +24,33 @@ MAX_OPS = 2000  # ops per segment
 
 
 @functools.lru_cache(maxsize=1)
-def _script():
+def _all_revisions() -> frozenset[str]:
+    from alembic.script import ScriptDirectory  # only when a file names another schema than ours
+
     from nk_desktop.db import alembic_config
 
-    return ScriptDirectory.from_config(alembic_config())
+    return frozenset(rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions())
 
 
 def app_schema() -> str:
     """The schema this version writes: its Alembic head."""
-    return _script().get_current_head()
+    from nk_desktop.db import HEAD_REVISION
+
+    return HEAD_REVISION
 
 
-def known_schemas() -> set[str]:
-    """Every schema this version can read (its head and all older revisions)."""
-    return {rev.revision for rev in _script().walk_revisions()}
+class _KnownSchemas:
+    """The schemas this version reads: its head and every older revision (Alembic is asked only for others)."""
+
+    def __contains__(self, revision: object) -> bool:
+        return revision == app_schema() or revision in _all_revisions()
+
+    def __or__(self, other) -> set[str]:
+        return set(_all_revisions()) | set(other)
+
+
+def known_schemas() -> _KnownSchemas:
+    return _KnownSchemas()
 
 
 def local_value(conn, key: str, default: str | None = None) -> str | None:
