@@ -26,7 +26,7 @@ from nk_desktop.models.journal import AuditEntry
 from nk_desktop.services.permissions import Action, Role, require
 from nk_desktop.sync import capture
 from nk_desktop.sync.importer import SYNCED_TABLES
-from nk_desktop.sync.ops import DELETED
+from nk_desktop.sync.ops import DELETED, canonical, encode_value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,15 +113,19 @@ def open_conflicts(session, table: str, row_ids) -> set[tuple[str, str]]:
 
 
 def resolve(db: Database, actor: Actor, table: str, row_id: uuid.UUID, field: str, value) -> None:
-    """Settle a conflicting field on *value* (the op replaces every value shown)."""
+    """Settle a conflicting field on *value*, one of the values it holds (the op replaces every value shown)."""
     model_table = SYNCED_TABLES.get(table)
     if model_table is None or field not in model_table.c:
         raise NotFound(_("Không có trường dữ liệu này."))
     with db.write(actor) as session:
-        heads = session.execute(text("SELECT op_id FROM sync_head WHERE tbl = :t AND row = :r AND field = :f"),
-                                {"t": table, "r": row_id.hex, "f": field}).scalars().all()
-        if len(heads) < 2:
+        found = session.execute(text("SELECT op_id, value FROM sync_head WHERE tbl = :t AND row = :r AND field = :f"),
+                                {"t": table, "r": row_id.hex, "f": field}).all()
+        heads = [op_id for op_id, _value in found]
+        if len({v for _op, v in found}) < 2:
             raise ValidationError(_("Ô này không còn xung đột."))
+        if canonical(encode_value(value)) not in {v for _op, v in found}:
+            raise ValidationError(_("Hãy chọn một trong các giá trị đang có; muốn ghi giá trị khác, hãy sửa ô đó "
+                                    "như bình thường (việc sửa cũng giải quyết xung đột)."))
         authors = set(session.scalars(select(AuditEntry.actor_id).where(
             AuditEntry.op_id.in_([uuid.UUID(h) for h in heads]))))
         if not (actor.is_system or actor.has(Role.HIEU_TRUONG.value) or actor.account_id in authors):
@@ -135,9 +139,11 @@ def resolve(db: Database, actor: Actor, table: str, row_id: uuid.UUID, field: st
                                    old={field: getattr(obj, field), "updated_at": obj.updated_at,
                                         "updated_by": obj.updated_by},
                                    label=obj.audit_label(), class_id=obj.audit_class_id(), secret=secret)
+        stored = {"updated_at": now, "updated_by": actor.account_id}
+        if value != DELETED:  # "keep it deleted" leaves the column as it is (the row is a tombstone)
+            stored[field] = value
         capture._allow_raw_writes(True)
-        session.connection().execute(model_table.update().where(model_table.c.id == row_id).values(
-            {field: value, "updated_at": now, "updated_by": actor.account_id}))
+        session.connection().execute(model_table.update().where(model_table.c.id == row_id).values(stored))
         capture.write_journal(session, actor, [change])
         session.expire(obj)
 

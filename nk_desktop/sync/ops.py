@@ -58,6 +58,8 @@ def encode_value(value: Any) -> Any:
         return {"$b64": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, decimal.Decimal):
         return str(value)
+    if value == DELETED:
+        return DELETED
     return str(value)
 
 

@@ -1,8 +1,9 @@
 """Property test over three simulated PCs sharing one folder (sync-design §6.4).
 
 Random edits of a few fields (official marks: multi-value; a comment-bank phrase: last writer
-wins; deletes), random publish/import/sync orders, stale listings, duplicated deliveries and
-clock offsets.  After a final full exchange every PC must hold the same domain rows, the same
+wins; deletes), random publish/import/sync orders, stale listings, torn reads, crashes (inside an
+import; after a segment reached the share but before the database recorded it), duplicated
+deliveries and clock offsets.  After a final full exchange every PC must hold the same domain rows, the same
 heads and the same conflicts (convergence); every value ever written is still a head or was
 replaced by an op that saw it (no silent loss); and importing everything again changes nothing
 (idempotence).  ``NK_HYPOTHESIS_EXAMPLES`` sets the budget (CI: 300; nightly: 5000+).

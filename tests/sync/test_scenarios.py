@@ -9,6 +9,7 @@ import shutil
 import pytest
 from sqlalchemy import select
 
+from nk_desktop.errors import PermissionDenied, ValidationError
 from nk_desktop.models.gradebook import SubjectResult
 from nk_desktop.models.journal import AuditEntry
 from nk_desktop.services import gradebook
@@ -71,10 +72,16 @@ def test_concurrent_edits_are_both_kept_as_a_conflict_on_every_pc_then_resolved(
     assert listed[0].official and {v.author for v in listed[0].values} == {"Cô Lan"}
     with c.db.read() as session:
         assert conflicts.open_conflicts(session, "subject_result", ids.results) == {(ids.results[1].hex, "level")}
-    conflicts.resolve(c.db, ids.principal, "subject_result", ids.results[1], "level", "HT")
+    with pytest.raises(ValidationError, match="chọn một trong"):
+        conflicts.resolve(c.db, ids.principal, "subject_result", ids.results[1], "level", "HT")
+    with pytest.raises(PermissionDenied):
+        conflicts.resolve(c.db, ids.other_teacher, "subject_result", ids.results[1], "level", "CHT")
+    conflicts.resolve(c.db, ids.principal, "subject_result", ids.results[1], "level", "CHT")
     net.sync_all()
     converged(a, b, c)
-    assert a.sync_state()["conflicts"] == [] and {pc.result(ids, 1).level for pc in (a, b, c)} == {"HT"}
+    assert a.sync_state()["conflicts"] == [] and {pc.result(ids, 1).level for pc in (a, b, c)} == {"CHT"}
+    heads = [h for h in a.sync_state()["heads"] if h[:3] == ("subject_result", ids.results[1].hex, "level")]
+    assert len(heads) == 1
 
 
 def test_the_same_value_entered_on_two_pcs_is_not_a_conflict(net, ids):
@@ -108,6 +115,11 @@ def test_deleted_on_one_pc_while_edited_on_another_is_a_conflict(net, ids):
     shown = conflicts.list_conflicts(a.db, ids.principal)[0]
     assert sorted(v.text for v in shown.values) == ["(đã xóa)", "CHT"]
     assert all(pc.result(ids, 0).deleted for pc in (a, b, c))
+    deleted = next(v.value for v in shown.values if v.text == "(đã xóa)")
+    conflicts.resolve(b.db, ids.principal, "subject_result", ids.results[0], "level", deleted)  # it stays deleted
+    net.sync_all()
+    converged(a, b, c)
+    assert a.sync_state()["conflicts"] == [] and all(pc.result(ids, 0).deleted for pc in (a, b, c))
 
 
 def test_a_mark_typed_after_the_pc_saw_the_lock_is_quarantined_everywhere(net, ids):
@@ -440,8 +452,6 @@ def test_the_share_offline_does_not_stop_local_work(net, ids):
 
 
 def test_a_wrong_key_is_refused_before_anything_is_read(net, ids):
-    from nk_desktop.errors import ValidationError
-
     a = net["a"]
     a.key = bytes(32)
     with pytest.raises(ValidationError, match="Khóa"):
