@@ -716,6 +716,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _list_group(commands, name: str, help_text: str, list_help: str, run) -> argparse.ArgumentParser:
+    """``nk-admin NAME list [--format csv|table]``: the shape of every listing command."""
+    group = commands.add_parser(name, help=help_text).add_subparsers(
+        dest=f"{name}_command", metavar="ACTION", parser_class=_Parser)
+    group.required = True
+    listing = group.add_parser("list", help=list_help)
+    listing.add_argument("--format", choices=("csv", "table"), default="table")
+    listing.set_defaults(run=run)
+    return listing
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nk-admin", description=_("Quản trị NK Desktop từ dòng lệnh."))
     parser.add_argument("--version", action="version", version=f"nk-admin {__version__}")
@@ -752,12 +763,7 @@ def build_parser() -> argparse.ArgumentParser:
     users_reset.add_argument("username")
     users_reset.set_defaults(run=cmd_users_reset_password)
 
-    years = commands.add_parser("years", help=_("năm học")).add_subparsers(
-        dest="years_command", metavar="ACTION", parser_class=_Parser)
-    years.required = True
-    years_list = years.add_parser("list", help=_("liệt kê năm học"))
-    years_list.add_argument("--format", choices=("csv", "table"), default="table")
-    years_list.set_defaults(run=cmd_years_list)
+    _list_group(commands, "years", _("năm học"), _("liệt kê năm học"), cmd_years_list)
 
     classes = commands.add_parser("classes", help=_("lớp học")).add_subparsers(
         dest="classes_command", metavar="ACTION", parser_class=_Parser)
@@ -880,19 +886,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync_cmd.add_argument("--share", metavar="DIR", help=_("thư mục chung (mặc định: thư mục lần trước)"))
     sync_cmd.set_defaults(run=cmd_sync)
 
-    conflicts = commands.add_parser("conflicts", help=_("xung đột dữ liệu giữa các máy")).add_subparsers(
-        dest="conflicts_command", metavar="ACTION", parser_class=_Parser)
-    conflicts.required = True
-    conflicts_list = conflicts.add_parser("list", help=_("liệt kê ô đang có hai giá trị"))
-    conflicts_list.add_argument("--format", choices=("csv", "table"), default="table")
-    conflicts_list.set_defaults(run=cmd_conflicts_list)
+    _list_group(commands, "conflicts", _("xung đột dữ liệu giữa các máy"), _("liệt kê ô đang có hai giá trị"),
+                cmd_conflicts_list)
 
-    quarantine = commands.add_parser("quarantine", help=_("thay đổi nhận được nhưng bị giữ lại")).add_subparsers(
-        dest="quarantine_command", metavar="ACTION", parser_class=_Parser)
-    quarantine.required = True
-    quarantine_list = quarantine.add_parser("list", help=_("liệt kê thay đổi bị giữ lại và máy tạm dừng"))
-    quarantine_list.add_argument("--format", choices=("csv", "table"), default="table")
-    quarantine_list.set_defaults(run=cmd_quarantine_list)
+    _list_group(commands, "quarantine", _("thay đổi nhận được nhưng bị giữ lại"),
+                _("liệt kê thay đổi bị giữ lại và máy tạm dừng"), cmd_quarantine_list)
 
     audit = commands.add_parser("audit", help=_("nhật ký thay đổi")).add_subparsers(
         dest="audit_command", metavar="ACTION", parser_class=_Parser)
