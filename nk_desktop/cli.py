@@ -446,7 +446,12 @@ def cmd_attendance_import(ctx: Context) -> int:
     for line in report.lines():
         print(line)
     if report.refused_days:
-        print(_("nk-admin: {n} ngày bị từ chối; không ghi gì.").format(n=report.refused_days), file=sys.stderr)
+        rows = report.count("error")
+        if rows:
+            print(_("nk-admin: {r} dòng có ô bị từ chối, {n} ngày bị từ chối; không ghi gì.").format(
+                r=rows, n=report.refused_days), file=sys.stderr)
+        else:
+            print(_("nk-admin: {n} ngày bị từ chối; không ghi gì.").format(n=report.refused_days), file=sys.stderr)
         return EXIT_REFUSED
     return EXIT_OK
 

@@ -1,4 +1,4 @@
-"""Monthly roll sheets in Excel: the paper roll-book layout out, the marks back in through ``take_roll``.
+"""Monthly roll sheets in Excel: the paper roll-book layout out, the marks back in through ``take_rolls``.
 
 ``export_month`` writes one class × month as the paper roll book has it: a title row
 ("SỔ ĐIỂM DANH LỚP 4A — THÁNG 11/2026"), a line naming the class, month and year, the legend,
@@ -12,11 +12,12 @@ phép), M (đi muộn), "-" = not in the class that day.  On a day with a mornin
 afternoon roll, "K/P" is morning K and afternoon P ("K/" morning only, "/P" afternoon only);
 one letter is the whole day.
 
-``import_month`` reads such a sheet back and applies it through ``take_roll``, day by day
-and session by session, so the rules are exactly the screen's (homeroom teacher only, no
-day off or future day, not in a confirmed month, only pupils enrolled that day).  It is
-all-or-nothing: every changed day is checked first (a dry pass, written nothing); when any
-day is refused nothing is written, otherwise all the days are written.  Pupils missing from
+``import_month`` reads such a sheet back and applies it through ``take_rolls`` (the checks of
+``take_roll``, session by session), so the rules are exactly the screen's (homeroom teacher
+only, no day off or future day, not in a confirmed month, only pupils enrolled that day).  It
+is all-or-nothing: every changed day is checked first (a dry pass, written nothing) and each
+refused cell is reported on its Excel row with the reason; when any is refused nothing is
+written, otherwise the whole file is written in one transaction.  Pupils missing from
 the file keep their marks; a mark's reason is kept while its letter is unchanged.
 """
 
@@ -38,7 +39,7 @@ from openpyxl.utils import get_column_letter
 from nk_desktop.actor import Actor
 from nk_desktop.clock import today
 from nk_desktop.db import Database
-from nk_desktop.errors import NKError, ValidationError
+from nk_desktop.errors import ValidationError
 from nk_desktop.exchange import workbook as xl
 from nk_desktop.i18n import _
 from nk_desktop.services import attendance
@@ -488,7 +489,7 @@ def import_month(db: Database, actor: Actor, path: str | Path, *, dry_run: bool 
             day.refused = day.refused or str(deny(Action.ROLL_TAKE))
     if dry_run or report.refused_days or not plan:
         return report
-    _write(db, actor, class_id, rolls, plan, report, on)
+    _write(db, actor, class_id, plan, report, on)
     return report
 
 
@@ -617,26 +618,15 @@ def _plan(rolls: RollDays, wanted: dict[uuid.UUID, dict[int, Any]], row_of: dict
     return plan
 
 
-def _write(db: Database, actor: Actor, class_id: uuid.UUID, rolls: RollDays,
+def _write(db: Database, actor: Actor, class_id: uuid.UUID,
            plan: dict[tuple[dt.date, str], dict[uuid.UUID, tuple[str, str]]], report: ImportReport,
            on: dt.date) -> None:
-    """Every planned roll through ``take_roll``; if one is refused after all (a change made meanwhile),
-    the rolls already written are put back as they were, through the same service, and the error raised."""
-    done: list[tuple[dt.date, str]] = []
-    try:
-        for (day, session_name), marks in sorted(plan.items(), key=lambda item: (
-                item[0][0], list(attendance.SESSIONS).index(item[0][1]))):
-            report.saved += attendance.take_roll(db, actor, class_id, day, session_name, marks, on=on)
-            done.append((day, session_name))
-    except NKError:
-        for day, session_name in reversed(done):
-            before = {pid: mark for (pid, s), mark in rolls.days[day].marks.items() if s == session_name}
-            try:
-                attendance.take_roll(db, actor, class_id, day, session_name, before, on=on)
-            except NKError:
-                pass
-        report.saved = 0
-        raise
+    """Every planned roll through ``take_rolls`` in one transaction: if one is refused after all
+    (a change made meanwhile), nothing of the file is written and the error is raised."""
+    order = list(attendance.SESSIONS)
+    rolls = [(day, session_name, marks) for (day, session_name), marks in sorted(
+        plan.items(), key=lambda item: (item[0][0], order.index(item[0][1])))]
+    report.saved = attendance.take_rolls(db, actor, class_id, rolls, on=on)
     report.applied = True
 
 

@@ -169,51 +169,72 @@ def take_roll(db: Database, actor: Actor, class_id: uuid.UUID, day: dt.date, ses
     Returns the number of marks that changed.  Refused (nothing changes) on a day off, a
     future day, a closed month, or for anyone but the class's homeroom teacher.
     """
+    return take_rolls(db, actor, class_id, [(day, session_name, marks)], on=on)
+
+
+def take_rolls(db: Database, actor: Actor, class_id: uuid.UUID,
+               rolls: list[tuple[dt.date, str, dict[uuid.UUID, tuple[str, str]]]], *,
+               on: dt.date | None = None) -> int:
+    """Save several rolls of a class in one transaction (an imported month): all of them or none.
+
+    Each (day, session, marks) is checked as ``take_roll`` checks it; the first refusal
+    rolls every roll back.  Returns the number of marks that changed.
+    """
     on = on or today()
-    if session_name not in SESSIONS:
-        raise ValidationError(_("Buổi phải là sáng hoặc chiều."), field="session")
-    clean = {pupil_id: (normal_status(status), nfc(reason) or "") for pupil_id, (status, reason) in marks.items()}
+    cleaned = []
+    for day, session_name, marks in rolls:
+        if session_name not in SESSIONS:
+            raise ValidationError(_("Buổi phải là sáng hoặc chiều."), field="session")
+        cleaned.append((day, session_name, {pupil_id: (normal_status(status), nfc(reason) or "")
+                                            for pupil_id, (status, reason) in marks.items()}))
     with db.write(actor) as session:
         require(session, actor, Action.ROLL_TAKE, class_id=class_id)
         school_class = get_live(session, SchoolClass, class_id, _("lớp"))
         year = session.get(SchoolYear, school_class.year_id)
-        problem = school_day_problem(session, year, day, on)
-        if problem:
-            raise ValidationError(problem, field="day")
-        closed = _closed_problem(session, class_id, day)
-        if closed:
-            raise Locked(closed)
-        enrolled = {p.id: p.full_name for p, e in enrolled_on(session, class_id, day, day) if _is_enrolled(e, day)}
-        strangers = [pupil_id for pupil_id in clean if pupil_id not in enrolled]
-        if strangers:
-            raise ValidationError(_("Có học sinh không thuộc lớp {c} ngày {d:%d/%m/%Y}.").format(
-                c=school_class.name, d=day))
-        roll = session.scalar(select(RollCall).where(
-            RollCall.class_id == class_id, RollCall.day == day, RollCall.session == session_name,
-            RollCall.deleted.is_(False)))
-        label = f"điểm danh lớp {school_class.name} {SESSIONS[session_name].lower()} {day:%d/%m/%Y}"
-        if roll is None:
-            roll = RollCall(year_id=year.id, class_id=class_id, day=day, session=session_name)
-            roll.label_for_audit = label
-            session.add(roll)
-            session.flush()
-        existing = {m.pupil_id: m for m in session.scalars(select(AttendanceMark).where(
-            AttendanceMark.roll_id == roll.id, AttendanceMark.deleted.is_(False)))}
-        changed = 0
-        for pupil_id in enrolled:
-            status, reason = clean.get(pupil_id, ("", ""))
-            mark = existing.get(pupil_id)
-            if mark is None:
-                if not status:
-                    continue
-                mark = AttendanceMark(roll_id=roll.id, pupil_id=pupil_id, class_id=class_id, day=day, reason="")
-                session.add(mark)
-            if (mark.status, mark.reason) == (status, reason):
+        return sum(_save_roll(session, school_class, year, day, session_name, clean, on)
+                   for day, session_name, clean in cleaned)
+
+
+def _save_roll(session: Session, school_class: SchoolClass, year: SchoolYear, day: dt.date, session_name: str,
+               clean: dict[uuid.UUID, tuple[str, str]], on: dt.date) -> int:
+    class_id = school_class.id
+    problem = school_day_problem(session, year, day, on)
+    if problem:
+        raise ValidationError(problem, field="day")
+    closed = _closed_problem(session, class_id, day)
+    if closed:
+        raise Locked(closed)
+    enrolled = {p.id: p.full_name for p, e in enrolled_on(session, class_id, day, day) if _is_enrolled(e, day)}
+    strangers = [pupil_id for pupil_id in clean if pupil_id not in enrolled]
+    if strangers:
+        raise ValidationError(_("Có học sinh không thuộc lớp {c} ngày {d:%d/%m/%Y}.").format(
+            c=school_class.name, d=day))
+    roll = session.scalar(select(RollCall).where(
+        RollCall.class_id == class_id, RollCall.day == day, RollCall.session == session_name,
+        RollCall.deleted.is_(False)))
+    label = f"điểm danh lớp {school_class.name} {SESSIONS[session_name].lower()} {day:%d/%m/%Y}"
+    if roll is None:
+        roll = RollCall(year_id=year.id, class_id=class_id, day=day, session=session_name)
+        roll.label_for_audit = label
+        session.add(roll)
+        session.flush()
+    existing = {m.pupil_id: m for m in session.scalars(select(AttendanceMark).where(
+        AttendanceMark.roll_id == roll.id, AttendanceMark.deleted.is_(False)))}
+    changed = 0
+    for pupil_id in enrolled:
+        status, reason = clean.get(pupil_id, ("", ""))
+        mark = existing.get(pupil_id)
+        if mark is None:
+            if not status:
                 continue
-            mark.status, mark.reason = status, reason
-            mark.label_for_audit = f"{label} — {enrolled[pupil_id]}"
-            changed += 1
-        return changed
+            mark = AttendanceMark(roll_id=roll.id, pupil_id=pupil_id, class_id=class_id, day=day, reason="")
+            session.add(mark)
+        if (mark.status, mark.reason) == (status, reason):
+            continue
+        mark.status, mark.reason = status, reason
+        mark.label_for_audit = f"{label} — {enrolled[pupil_id]}"
+        changed += 1
+    return changed
 
 
 # --- month view and totals -------------------------------------------------------------

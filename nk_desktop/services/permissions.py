@@ -103,6 +103,7 @@ class Action(str, enum.Enum):
     ROLL_UNLOCK = "roll_unlock"                # reopen a closed month (the principal, with a reason)
     ROLL_PAPER = "roll_paper"                  # record printing, receiving and binding (the office)
     ROLL_SETTINGS = "roll_settings"            # alert thresholds
+    CLUB_MANAGE = "club_manage"                # open, rename, close clubs (Điều 7.5); members also by its teacher
     # Keeping the data (Điều 6.1, 12.3.a: backed up to USB after the check)
     BACKUP = "backup"
     RESTORE = "restore"
@@ -150,6 +151,7 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.ROLL_UNLOCK: frozenset({_H}),
     Action.ROLL_PAPER: frozenset({_VT, _H}),
     Action.ROLL_SETTINGS: frozenset({_H}),
+    Action.CLUB_MANAGE: frozenset({_H, _P}),
     Action.BACKUP: frozenset({_H, _QT, _VT}),
     Action.RESTORE: frozenset({_H, _QT}),
     Action.BOOKS_PRINT: frozenset({_H, _P, _QT, _VT}),
@@ -227,6 +229,7 @@ ACTION_LABELS = {
     Action.ROLL_UNLOCK: _("mở lại tháng điểm danh đã chốt"),
     Action.ROLL_PAPER: _("ghi nhận in, nhận và đóng tập sổ điểm danh"),
     Action.ROLL_SETTINGS: _("đặt ngưỡng cảnh báo vắng"),
+    Action.CLUB_MANAGE: _("mở, đổi tên, đóng câu lạc bộ"),
     Action.BACKUP: _("sao lưu dữ liệu"),
     Action.RESTORE: _("khôi phục dữ liệu từ bản sao lưu"),
     Action.BOOKS_PRINT: _("in sổ sách của lớp này"),

@@ -133,6 +133,20 @@ def test_a_refused_day_exits_1_and_writes_nothing(school_db, tmp_path, capsys):
     assert marks(school_db) == before
 
 
+def test_one_bad_row_exits_1_with_the_count_and_writes_nothing(school_db, tmp_path, capsys):
+    out = tmp_path / "4A-11.xlsx"
+    assert export(capsys, school_db, out)[0] == 0
+    set_cell(out, "Lê Thị Chi", 25, "P")  # fine on its own
+    set_cell(out, "Lê Thị Chi", 26, "P")
+    set_cell(out, "Nguyễn Văn An", 27, "V")  # not a roll-book letter
+    before = marks(school_db)
+    code, stdout, err = run(capsys, "--db", school_db, "--user", "gvcn4a", "attendance", "import", out)
+    assert code == 1
+    assert err.strip() == "nk-admin: 1 dòng có ô bị từ chối, 1 ngày bị từ chối; không ghi gì."
+    assert "Dòng 7 (1 Nguyễn Văn An): LỖI ngày 27: “V” không phải kí hiệu điểm danh" in stdout
+    assert marks(school_db) == before
+
+
 @pytest.mark.parametrize("argv, code, message", [
     (["attendance", "export", "--class", "4A", "--month", "2026/11", "--out", "x.xlsx"], 2, "năm-tháng"),
     (["attendance", "export", "--class", "4A", "--month", "2026-11", "--out", "x.csv"], 2, ".xlsx"),

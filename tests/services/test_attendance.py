@@ -152,3 +152,17 @@ def test_absences_never_decide_promotion():
     assert "absen" not in inspect.getsource(assessment_rules.classify_year_end).lower()
     assert set(inspect.signature(assessment_rules.classify_year_end).parameters) == {
         "subject_levels", "trait_levels", "final_scores", "subject_names"}
+
+
+def test_several_rolls_are_saved_all_or_none(db, roll):
+    before = attendance.month_view(db, roll.teacher, roll.class_id, "2026-11")
+    with pytest.raises(ValidationError, match="ngày nghỉ"):
+        attendance.take_rolls(db, roll.teacher, roll.class_id, [
+            (D(2026, 11, 23), "sang", {roll.an: ("P", "Ốm")}),  # fine on its own
+            (D(2026, 11, 24), "sang", {roll.an: ("P", "Ốm")}),  # a public holiday
+        ], on=NOV_30)
+    after = attendance.month_view(db, roll.teacher, roll.class_id, "2026-11")
+    assert after.rows == before.rows and after.sessions_taken == before.sessions_taken
+    assert attendance.take_rolls(db, roll.teacher, roll.class_id, [
+        (D(2026, 11, 23), "sang", {roll.an: ("P", "Ốm")}), (D(2026, 11, 23), "chieu", {roll.an: ("P", "Ốm")}),
+    ], on=NOV_30) == 2

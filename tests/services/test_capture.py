@@ -208,8 +208,8 @@ def _attendance_writes(db, principal, people, year_id):
     pupils.transfer_out(db, SYSTEM, pupil, dt.date(2026, 12, 1), "Trường khác")  # keeps 4A's year-end complete
     day, month_end = dt.date(2026, 11, 27), dt.date(2026, 11, 30)
     return [
-        ("attendance.take_roll", lambda: attendance.take_roll(
-            db, teacher, people.class_4a, day, "sang", {pupil: ("P", "Ốm")}, on=month_end), teacher),
+        ("attendance.take_rolls", lambda: attendance.take_rolls(
+            db, teacher, people.class_4a, [(day, "sang", {pupil: ("P", "Ốm")})], on=month_end), teacher),
         ("attendance.confirm_month", lambda: attendance.confirm_month(
             db, teacher, people.class_4a, "2026-11", on=month_end), teacher),
         ("attendance.advance_paper", lambda: attendance.advance_paper(
@@ -219,6 +219,27 @@ def _attendance_writes(db, principal, people, year_id):
         ("attendance.set_alert_thresholds", lambda: attendance.set_alert_thresholds(
             db, principal, year_id, percent=25, streak_days=3)),
         ("review.set_target", lambda: review.set_target(db, principal, year_id, group, "CK1", 90)),
+    ] + _club_writes(db, principal, people, year_id, pupil)
+
+
+def _club_writes(db, principal, people, year_id, pupil):
+    from nk_desktop.services import clubs
+
+    teacher, state = people.actors[Role.GV_CHU_NHIEM], {}
+    on = dt.date(2026, 11, 30)
+
+    def create():
+        state["club"] = clubs.create_club(db, principal, year_id, "Cờ vua", people.staff[Role.GV_CHU_NHIEM])
+
+    return [
+        ("clubs.create_club", create),
+        ("clubs.update_club", lambda: clubs.update_club(
+            db, principal, state["club"], name="Cờ tướng", teacher_id=people.staff[Role.GV_CHU_NHIEM])),
+        ("clubs.add_members", lambda: clubs.add_members(db, teacher, state["club"], [pupil], on=on), teacher),
+        ("clubs.take_club_roll", lambda: clubs.take_club_roll(
+            db, teacher, state["club"], dt.date(2026, 11, 28), {pupil: ("K", "")}, on=on), teacher),
+        ("clubs.remove_member", lambda: clubs.remove_member(db, teacher, state["club"], pupil), teacher),
+        ("clubs.close_club", lambda: clubs.close_club(db, principal, state["club"])),
     ]
 
 
@@ -245,8 +266,10 @@ WRITE_NAMES = {
     "gradebook.set_entry_week", "corrections.request_correction", "corrections.decide_correction",
     "corrections.apply_correction", "results.record_results", "results.approve_results",
     "results.record_reassessment", "results.decide_promotion",
-    "attendance.take_roll", "attendance.confirm_month", "attendance.advance_paper", "attendance.reopen_month",
+    "attendance.take_rolls", "attendance.confirm_month", "attendance.advance_paper", "attendance.reopen_month",
     "attendance.set_alert_thresholds", "review.set_target",
+    "clubs.create_club", "clubs.update_club", "clubs.close_club", "clubs.add_members", "clubs.remove_member",
+    "clubs.take_club_roll",
 }
 # Writes exercised by their own modules' tests (setup makes the file; demo is tested whole;
 # login writes only this PC's non-synced login state).

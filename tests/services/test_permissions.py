@@ -49,6 +49,7 @@ SCHOOL_WIDE = {
     "roll_unlock": {H},
     "roll_paper": {VT, H},          # the office prints, receives, binds; the principal signs (Điều 12.1)
     "roll_settings": {H},
+    "club_manage": {H, P},          # the school opens clubs; its teacher takes their roll (Điều 7.5)
     "backup": {H, QT, VT},          # the DB admin (Điều 6.1); the office keeps the books (Điều 9.2, 12.3.a)
     "restore": {H, QT},
 }
