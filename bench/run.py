@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-BENCHES = ("startup", "class_list", "pupil_import", "search", "gradebook", "attendance", "printing")
+BENCHES = ("startup", "class_list", "pupil_import", "search", "gradebook", "attendance", "printing", "sync")
 
 
 def _isolate(home: Path) -> None:

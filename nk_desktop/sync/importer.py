@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import hashlib
 import json
 import sqlite3
 from collections import defaultdict
@@ -198,8 +200,21 @@ class Importer:
                 self._history = History(raw)
             capture._allow_raw_writes(True)
             try:
-                applier = SegmentApplier(raw, self._history, node, header, ops, self.clock_offset_ms)
-                applier.run()
+                # Fast path: the segment's row writes batched (one executemany per statement).  A foreign key
+                # or other constraint refused in the batch (a child before its parent in one flush, a value
+                # the table cannot hold) sends the segment through the op-by-op path, which retries and
+                # quarantines exactly the ops at fault.
+                raw.execute("SAVEPOINT nk_segment")
+                try:
+                    applier = SegmentApplier(raw, self._history, node, header, ops, self.clock_offset_ms,
+                                             batched=True)
+                    applier.run()
+                except sqlite3.IntegrityError:
+                    raw.execute("ROLLBACK TO nk_segment")
+                    self._history = History(raw)  # drop what the abandoned pass added in memory
+                    applier = SegmentApplier(raw, self._history, node, header, ops, self.clock_offset_ms)
+                    applier.run()
+                raw.execute("RELEASE nk_segment")
             finally:
                 capture._allow_raw_writes(False)
             conn.exec_driver_sql(
@@ -211,6 +226,35 @@ class Importer:
             conn.exec_driver_sql("DELETE FROM sync_quarantine WHERE kind = 'segment' AND node = ? AND seq <= ?",
                                  (node, header["seq"]))
         return applier
+
+
+class CachedWriterView(WriterView):
+    """``WriterView`` remembering each row as read until the history changes.
+
+    A row's value depends on the op's position (``idx``) only through entries of the writer's
+    own segment; rows holding such an entry are never cached.  Anything added to the history
+    moves its ``version`` and empties the cache.
+    """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._rows: dict[tuple[str, str], dict | None] = {}
+        self._rows_version = self.history.version
+
+    def row(self, tbl: str, row: str | None) -> dict | None:
+        if row is None:
+            return None
+        if self._rows_version != self.history.version:
+            self._rows.clear()
+            self._rows_version = self.history.version
+        key = (tbl, row)
+        if key in self._rows:
+            return self._rows[key]
+        found = super().row(tbl, row)
+        fields = self.history.cells[tbl].get(row) or {}
+        if not any(e.seq == self.seq and e.node == self.writer for entries in fields.values() for e in entries):
+            self._rows[key] = found
+        return found
 
 
 class StoredRow:
@@ -233,8 +277,10 @@ class SegmentApplier:
     """Applies one segment's ops inside the caller's transaction (batched reads and writes)."""
 
     def __init__(self, raw: sqlite3.Connection, history: History, node: str, header: dict, ops: list[dict],
-                 clock_offset_ms: int = 0):
+                 clock_offset_ms: int = 0, *, batched: bool = False):
         self.raw, self.history = raw, history
+        self.batched = batched
+        self.writes: list[tuple[str, tuple]] = []  # batched row writes, in op order
         self.node, self.header, self.ops = node, header, ops
         self.clock_offset_ms = clock_offset_ms
         self.applied = self.duplicates = self.quarantined = self.new_conflicts = 0
@@ -251,7 +297,8 @@ class SegmentApplier:
         self.audit: list[tuple] = []
         self.origins: list[tuple] = []
         self.stored: dict[tuple[str, str], dict] = {}  # domain rows the segment touches, as stored
-        self.view = WriterView(history, header["node"], header["seq"], header["deps"])
+        self.early: set[tuple[str, str]] = set()
+        self.view = CachedWriterView(history, header["node"], header["seq"], header["deps"])
 
     def _query(self, sql: str, values: list, extra: tuple = ()) -> list:
         found = []
@@ -294,6 +341,7 @@ class SegmentApplier:
                 else:
                     self.original.setdefault((table, row, field), {})[op_id] = Head(op_id, t, node, value)
         self.cells = {key: dict(heads) for key, heads in self.original.items()}
+        self.early = {(table, row) for table, row, _field in self.original}  # rows with explicit heads
         return fresh
 
     def run(self) -> None:
@@ -347,17 +395,21 @@ class SegmentApplier:
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             self._refuse(op, _("Thao tác mang giá trị không hợp lệ cho cột của bảng “{t}”.").format(t=tbl))
             return True
+        if row_now is None and op["k"] != "ins" and not table_codec.required <= set(values):
+            self._refuse(op, _("Bản ghi này chưa có trên máy (bản ghi gốc bị giữ lại hoặc chưa tới)."))
+            return True
+        if row_now is None:
+            write = (_insert_sql(table.name, tuple(values)), (row, *values.values()))
+        elif values:
+            write = (_update_sql(table.name, tuple(values)), (*values.values(), row))
+        else:
+            write = None
         try:
-            if row_now is None:
-                if op["k"] != "ins" and not table_codec.required <= set(values):
-                    self._refuse(op, _("Bản ghi này chưa có trên máy (bản ghi gốc bị giữ lại hoặc chưa tới)."))
-                    return True
-                columns = ["id", *values]
-                self.raw.execute(f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES '
-                                 f'({", ".join("?" * len(columns))})', (row, *values.values()))
-            elif values:
-                self.raw.execute(f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in values)} WHERE id = ?',
-                                 (*values.values(), row))
+            if write is not None:
+                if self.batched:
+                    self.writes.append(write)
+                else:
+                    self.raw.execute(*write)
         except sqlite3.IntegrityError as error:
             if not last_try:
                 return False
@@ -391,9 +443,11 @@ class SegmentApplier:
         if op["k"] == "ins":
             # The insert's values are the fields' implicit heads (sync_head keeps one BIRTH row for it), except
             # where ops that replaced it arrived first (possible only without deps): those stay.
+            columns = _column_set(table_codec)
+            cells = self.cells if (tbl, row) in self.early else None
             for field, value in op["f"].items():
-                if field in table_codec.columns:
-                    explicit = self.cells.get((tbl, row, field))
+                if field in columns:
+                    explicit = cells.get((tbl, row, field)) if cells is not None else None
                     shown = winner(explicit) if explicit else None
                     if shown is not None and shown.value != DELETED_TEXT:
                         value = json.loads(shown.value)
@@ -407,9 +461,11 @@ class SegmentApplier:
                 cell = {birth.op_id: Head(birth.op_id, birth.t, birth.node, canonical(current.get(field)))}
             base[field] = cell or {}
         by_field, new_superseded = apply_op(base, self.superseded, op)
+        self.early.add((tbl, row))
+        columns = _column_set(table_codec)
         for field, heads in by_field.items():
             merged[(tbl, row, field)] = heads
-            if field in table_codec.columns:
+            if field in columns:
                 shown = winner(heads)
                 if shown is not None and shown.value != DELETED_TEXT:
                     values[field] = table_codec.to_db(field, json.loads(shown.value))
@@ -447,28 +503,29 @@ class SegmentApplier:
             shown[field] = [old, new]
         self.audit_seq += 1
         millis, _counter = hlc.unpack(op["t"])
-        at = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=millis)  # the author's time (server-corrected)
-        entry = {
-            "seq": self.audit_seq,
-            "at": at,
-            "actor_id": op.get("u") or None,
-            "actor_name": str(op.get("a") or "")[:200],
-            "table_name": op["tbl"],
-            "row_id": op["row"],
-            "record_label": str(op.get("l") or "")[:300],
-            "class_id": op.get("c") or None,
-            "kind": op["k"],
-            "changes": capture.canonical(shown),
-            "op_id": op["id"],
-            "prev_hash": self.prev_hash,
-        }
-        entry["entry_hash"] = self.prev_hash = capture.entry_hash(capture.audit_fields(entry))
-        entry["at"] = at.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime storage form
-        self.audit.append(tuple(entry[c] for c in AUDIT_COLUMNS))
+        at = _EPOCH + dt.timedelta(milliseconds=millis)  # the author's time (server-corrected)
+        actor_id, class_id = op.get("u") or None, op.get("c") or None
+        actor_name, label = str(op.get("a") or "")[:200], str(op.get("l") or "")[:300]
+        changes = _CANONICAL(shown)
+        # capture.audit_fields() of the entry, built directly (every id is hex text already): the same hash.
+        hashed = {"seq": self.audit_seq, "at": at.isoformat(), "actor_id": actor_id, "actor_name": actor_name,
+                  "table": op["tbl"], "row": op["row"], "label": label, "class": class_id, "kind": op["k"],
+                  "changes": changes, "op": op["id"], "prev": self.prev_hash}
+        prev_hash = self.prev_hash
+        self.prev_hash = hashlib.sha256(_CANONICAL(hashed).encode("utf-8")).hexdigest()
+        # In AUDIT_COLUMNS order; "at" in SQLAlchemy's SQLite DateTime storage form.
+        self.audit.append((self.audit_seq, at.isoformat(sep=" ", timespec="microseconds"), actor_id, actor_name,
+                           op["tbl"], op["row"], label, class_id, op["k"], changes, op["id"], prev_hash,
+                           self.prev_hash))
         self.origins.append((self.audit_seq, self.header["node"], self.header["seq"]))
 
     def _flush(self) -> None:
         run = self.raw.executemany
+        start = 0
+        for end in range(1, len(self.writes) + 1):  # consecutive writes of one statement: one executemany
+            if end == len(self.writes) or self.writes[end][0] != self.writes[start][0]:
+                run(self.writes[start][0], [params for _sql, params in self.writes[start:end]])
+                start = end
         dropped, added, conflicts_on, conflicts_off = [], [], [], []
         now = _now_text()
         for key, heads in self.cells.items():
@@ -505,6 +562,29 @@ class SegmentApplier:
             [("hlc", str(self.clock)), ("audit_head", f"{self.audit_seq}:{self.prev_hash}")])
 
 
+_COLUMN_SETS: dict = {}  # table codec → its column names
+
+
+def _column_set(table_codec) -> frozenset[str]:
+    found = _COLUMN_SETS.get(table_codec)
+    if found is None:
+        found = _COLUMN_SETS[table_codec] = frozenset(table_codec.columns)
+    return found
+
+
+@functools.lru_cache(maxsize=512)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f'INSERT INTO "{table}" ({", ".join(("id", *columns))}) VALUES ({", ".join("?" * (len(columns) + 1))})'
+
+
+@functools.lru_cache(maxsize=512)
+def _update_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f'UPDATE "{table}" SET {", ".join(f"{c} = ?" for c in columns)} WHERE id = ?'
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+# capture.canonical's exact output (json.dumps with these options) without building an encoder per call.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 AUDIT_COLUMNS = ("seq", "at", "actor_id", "actor_name", "table_name", "row_id", "record_label", "class_id", "kind",
                  "changes", "op_id", "prev_hash", "entry_hash")
 _SECRETS: dict[str, frozenset[str]] = {}
