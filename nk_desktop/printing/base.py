@@ -14,15 +14,21 @@ import io
 from typing import Sequence
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A3, A4, landscape, portrait
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from nk_desktop.printing import fonts
+
+# Binary (Flate) streams without the ASCII85 layer: smaller files, and no pure-Python encoding of the
+# embedded font subsets on every save.
+rl_config.useA85 = 0
 
 NATIONAL_MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 INDEPENDENCE = "Độc lập - Tự do - Hạnh phúc"
@@ -60,7 +66,75 @@ def text(value) -> str:
     return escape("" if value is None else str(value))
 
 
+class GridTable(Table):
+    """A Table that draws its plain one-line cells fast and its empty cells not at all.
+
+    reportlab draws every plain cell through a new text object, an empty one as an empty text
+    object.  A book's grid is mostly one- or two-letter cells ("T", "Đ", "9") and empty ones, so
+    here the PDF code of each (font, size, text) is built once per document and reused, and empty
+    cells are skipped.  The same text at the same positions; same data → same bytes.
+    """
+
+    def _drawCell(self, cellval, cellstyle, pos, size):
+        if cellstyle.href or cellstyle.destination:
+            return super()._drawCell(cellval, cellstyle, pos, size)
+        if cellval is None or cellval == "":
+            return None
+        if (type(cellval) is not str or "\n" in cellval or cellstyle.direction or cellstyle.shaping
+                or not self.canv.bottomup):
+            return super()._drawCell(cellval, cellstyle, pos, size)
+        just, valign = cellstyle.alignment, cellstyle.valign
+        if just not in ("LEFT", "CENTER", "CENTRE", "RIGHT") or valign not in ("MIDDLE", "TOP", "BOTTOM"):
+            return super()._drawCell(cellval, cellstyle, pos, size)
+        canv = self.canv
+        if self._curcellstyle is not cellstyle:
+            cur = self._curcellstyle
+            if cur is None or cellstyle.color != cur.color:
+                canv.setFillColor(cellstyle.color)
+            if (cur is None or cellstyle.leading != cur.leading or cellstyle.fontname != cur.fontname
+                    or cellstyle.fontsize != cur.fontsize):
+                canv.setFont(cellstyle.fontname, cellstyle.fontsize, cellstyle.leading)
+            self._curcellstyle = cellstyle
+        cache = canv.__dict__.get("_nk_text_cache")
+        if cache is None:  # per document: the font subsets the code refers to belong to it
+            cache = canv.__dict__["_nk_text_cache"] = {}
+        key = (canv._fontname, canv._fontsize, canv._leading, cellval)
+        found = cache.get(key)
+        if found is None:
+            width = canv.stringWidth(cellval, canv._fontname, canv._fontsize)
+            found = cache[key] = (width, canv.beginText(0, 0)._formatText(cellval))
+        width, code = found
+        colpos, rowpos = pos
+        colwidth, rowheight = size
+        if just == "LEFT":
+            x = colpos + cellstyle.leftPadding
+        elif just == "RIGHT":
+            x = colpos + colwidth - cellstyle.rightPadding - width
+        else:
+            x = colpos + (colwidth + cellstyle.leftPadding - cellstyle.rightPadding) * 0.5 - 0.5 * width
+        fontsize, leading = cellstyle.fontsize, cellstyle.leading
+        if valign == "MIDDLE":
+            y = rowpos + (cellstyle.bottomPadding + rowheight - cellstyle.topPadding + leading) / 2.0 - fontsize
+        elif valign == "TOP":
+            y = rowpos + rowheight - cellstyle.topPadding - fontsize
+        else:
+            y = rowpos + cellstyle.bottomPadding + leading - fontsize
+        canv._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {code} T* ET")
+        return None
+
+
+_STYLES: dict[str, ParagraphStyle] | None = None
+
+
 def styles() -> dict[str, ParagraphStyle]:
+    """The shared paragraph styles, built once (a fresh dict each call: documents add their own)."""
+    global _STYLES
+    if _STYLES is None:
+        _STYLES = _build_styles()
+    return dict(_STYLES)
+
+
+def _build_styles() -> dict[str, ParagraphStyle]:
     fonts.register()
     base = ParagraphStyle("base", fontName=fonts.SERIF, fontSize=12, leading=15)
     return {
@@ -208,5 +282,5 @@ def grid_style(header_rows: int, font_size: float = 7.5) -> list:
     ]
 
 
-__all__ = ["SchoolHeader", "Signature", "DocumentInfo", "build_pdf", "header_block", "signature_table",
+__all__ = ["SchoolHeader", "Signature", "DocumentInfo", "GridTable", "build_pdf", "header_block", "signature_table",
            "date_line", "styles", "text", "content_width", "grid_style", "certification", "Spacer", "mm"]

@@ -10,40 +10,27 @@ from __future__ import annotations
 from typing import Sequence
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer
 from reportlab.platypus.flowables import TopPadder
 
 from nk_desktop.printing import tong_hop
-from nk_desktop.printing.base import (
-    DocumentInfo, Signature, build_pdf, content_width, date_line, grid_style, header_block, signature_table, styles,
-    text,
-)
+from nk_desktop.printing.base import DocumentInfo, build_pdf, content_width, header_block, styles, text
 from nk_desktop.printing.sections import SetFooter, sections
 
-CONFIRMATION = ("Xác nhận của giáo viên bộ môn: ................................................    "
-                "Xác nhận của giáo viên chủ nhiệm: ................................................")
+CONFIRMATION = tong_hop.CONFIRMATION
 
 
 def tong_hop_story(summary: tong_hop.ClassSummary, st: dict, width: float) -> list:
-    keys = tong_hop._columns(summary)
-    head, spans = tong_hop._header_rows(summary, keys, st)
-    body = [tong_hop._cells(summary, row, keys, st) for row in summary.rows]
-    table = Table(head + body + tong_hop._totals(summary, keys, st), colWidths=tong_hop._widths(summary, keys, width),
-                  repeatRows=2, splitByRow=1)
-    table.setStyle(TableStyle(grid_style(2) + spans + [("ALIGN", (1, 2), (1, -1), "LEFT")]))
     return [
         SetFooter(f"Lớp {summary.class_name} — {summary.milestone_name}.   {CONFIRMATION}"),
         header_block(summary.header, width, st),
         Spacer(0, 4 * mm),
-        Paragraph("BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP", st["title"]),
+        Paragraph(tong_hop.TITLE, st["title"]),
         Paragraph(text(f"Lớp {summary.class_name} — {summary.milestone_name} — Năm học {summary.year_name}"),
                   st["subtitle"]),
-        table,
+        tong_hop.table(summary, st, width),
         Spacer(0, 6 * mm),
-        TopPadder(signature_table(
-            [Signature("GIÁO VIÊN CHỦ NHIỆM", "(Kí, ghi rõ họ tên)", summary.homeroom_name),
-             Signature("HIỆU TRƯỞNG", "(Kí tên, đóng dấu)", summary.principal_name)],
-            width, st, date_text=date_line(summary.header.place_name, summary.sign_date))),
+        TopPadder(tong_hop.signatures(summary, st, width)),
     ]
 
 

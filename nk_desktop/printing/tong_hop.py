@@ -12,11 +12,12 @@ import dataclasses
 import datetime as dt
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Paragraph, Spacer, TableStyle
 from reportlab.platypus.flowables import TopPadder
 
 from nk_desktop.printing.base import (
-    DocumentInfo, SchoolHeader, Signature, build_pdf, content_width, date_line, grid_style, header_block,
+    DocumentInfo, GridTable, SchoolHeader, Signature, build_pdf, content_width, date_line, grid_style, header_block,
     signature_table, styles, text,
 )
 
@@ -77,21 +78,32 @@ def _columns(summary: ClassSummary) -> list[str]:
     return keys
 
 
-def _header_rows(summary: ClassSummary, keys: list[str], st) -> tuple[list[list], list[tuple]]:
-    head, small = st["head"], st["cell_center"]
+def _header_rows(summary: ClassSummary, keys: list[str], st,
+                 widths: list[float] | None = None) -> tuple[list[list], list[tuple]]:
+    """The two header rows and their spans.  A label that fits its (spanned) cell on one line is a
+    plain string, drawn in the header font (grid_style's bold; the second row's plain labels regular,
+    see ``table``); a longer one wraps in a Paragraph."""
+    widths = widths or [0.0] * len(keys)
+
+    def cell(label: str, style: str, first: int, count: int = 1):
+        room = sum(widths[first:first + count])
+        font = st[style]
+        if room and stringWidth(label, font.fontName, font.fontSize) <= room - 2 * CELL_PADDING:
+            return label
+        return Paragraph(text(label), font)
+
     top, sub, spans = [], [], []
-    index = 0
-    top += [Paragraph("STT", head), Paragraph("Họ và tên học sinh", head)]
+    top += [cell("STT", "head", 0), cell("Họ và tên học sinh", "head", 1)]
     sub += ["", ""]
     spans += [("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1))]
     index = 2
     for subject in summary.subjects:
         width = 2 if subject.tested else 1
-        top.append(Paragraph(text(subject.name), head))
+        top.append(cell(subject.name, "head", index, width))
         top += [""] * (width - 1)
-        sub.append(Paragraph("Mức", small))
+        sub.append(cell("Mức", "cell_center", index))
         if subject.tested:
-            sub.append(Paragraph("Điểm", small))
+            sub.append(cell("Điểm", "cell_center", index + 1))
         if width == 2:
             spans.append(("SPAN", (index, 0), (index + 1, 0)))
         else:
@@ -99,44 +111,66 @@ def _header_rows(summary: ClassSummary, keys: list[str], st) -> tuple[list[list]
         index += width
     for group, names in (("Phẩm chất chủ yếu", QUALITY_SHORT), ("Năng lực chung", GENERAL_SHORT),
                          ("Năng lực đặc thù", SPECIFIC_SHORT)):
-        top.append(Paragraph(group, head))
+        top.append(cell(group, "head", index, len(names)))
         top += [""] * (len(names) - 1)
-        sub += [Paragraph(text(n), small) for n in names]
+        sub += [cell(n, "cell_center", index + k) for k, n in enumerate(names)]
         spans.append(("SPAN", (index, 0), (index + len(names) - 1, 0)))
         index += len(names)
     if summary.year_end:
         for title in ("Đánh giá kết quả giáo dục", "Khen thưởng", "Hoàn thành chương trình lớp học"):
-            top.append(Paragraph(title, head))
+            top.append(cell(title, "head", index))
             sub.append("")
             spans.append(("SPAN", (index, 0), (index, 1)))
             index += 1
-    top.append(Paragraph("Ghi chú", head))
+    top.append(cell("Ghi chú", "head", index))
     sub.append("")
     spans.append(("SPAN", (index, 0), (index, 1)))
     return [top, sub], spans
 
 
-def _cells(summary: ClassSummary, row: SummaryRow, keys: list[str], st) -> list:
+NAME_WIDTH = 42 * mm
+CELL_PADDING = 1.5  # grid_style's left and right padding
+
+
+def _fits(value: str, st, width: float) -> bool:
+    """Whether *value* fits on one line of a cell *width* wide in the cell style (no wrapping needed)."""
+    style = st["cell"]
+    return stringWidth(value, style.fontName, style.fontSize) <= width - 2 * CELL_PADDING
+
+
+def _wrapped(value: str, st, style: str, width: float):
+    """A cell's text: the plain string when it fits on one line (drawn directly), else a wrapping
+    Paragraph; "" for nothing (an empty cell is not drawn)."""
+    if not value:
+        return ""
+    if "\n" not in value and _fits(value, st, width):
+        return value
+    return Paragraph(text(value), st[style])
+
+
+def _cells(summary: ClassSummary, row: SummaryRow, keys: list[str], st, widths: dict[str, float] | None = None) -> list:
+    widths = widths or {}
+    traits = row.traits or [""] * 15
     values = []
     for key in keys:
         if key == "stt":
             values.append(str(row.number))
         elif key == "name":
-            values.append(Paragraph(text(row.full_name), st["cell"]))
+            values.append(_wrapped(row.full_name, st, "cell", widths.get("name", NAME_WIDTH)))
         elif key.startswith("L:"):
             values.append(row.levels.get(key[2:], ""))
         elif key.startswith("S:"):
             values.append(row.scores.get(key[2:], ""))
         elif key.startswith("T:"):
-            values.append(row.traits[int(key[2:])] if row.traits else "")
+            values.append(traits[int(key[2:])])
         elif key == "overall":
             values.append(row.overall)
         elif key == "award":
-            values.append(Paragraph(text(row.award), st["cell_center"]))
+            values.append(Paragraph(text(row.award), st["cell_center"]) if row.award else "")
         elif key == "completion":
             values.append(row.completion)
         else:
-            values.append(Paragraph(text(row.note), st["cell"]))
+            values.append(_wrapped(row.note, st, "cell", widths.get("note", 18 * mm)))
     return values
 
 
@@ -169,7 +203,7 @@ def _totals(summary: ClassSummary, keys: list[str], st) -> list[list]:
 
 
 def _widths(summary: ClassSummary, keys: list[str], total: float) -> list[float]:
-    fixed = {"stt": 8 * mm, "name": 42 * mm, "note": 18 * mm, "overall": 13 * mm, "award": 17 * mm,
+    fixed = {"stt": 8 * mm, "name": NAME_WIDTH, "note": 18 * mm, "overall": 13 * mm, "award": 17 * mm,
              "completion": 13 * mm}
     flexible = [k for k in keys if k not in fixed]
     rest = total - sum(fixed[k] for k in keys if k in fixed)
@@ -177,36 +211,50 @@ def _widths(summary: ClassSummary, keys: list[str], total: float) -> list[float]
     return [fixed.get(k, each) for k in keys]
 
 
+def table(summary: ClassSummary, st, width: float) -> GridTable:
+    """The class's grid: two header rows repeated on every page, one row per pupil (never split), totals."""
+    keys = _columns(summary)
+    col_widths = _widths(summary, keys, width)
+    head, spans = _header_rows(summary, keys, st, col_widths)
+    by_key = dict(zip(keys, col_widths))
+    body = [_cells(summary, row, keys, st, by_key) for row in summary.rows]
+    grid = GridTable(head + body + _totals(summary, keys, st), colWidths=col_widths, repeatRows=2, splitByRow=1)
+    header_fonts = [("FONTSIZE", (0, 0), (-1, 0), st["head"].fontSize), ("LEADING", (0, 0), (-1, 0), st["head"].leading),
+                    ("FONTNAME", (2, 1), (-1, 1), st["cell_center"].fontName)]
+    grid.setStyle(TableStyle(grid_style(2) + header_fonts + spans + [("ALIGN", (1, 2), (1, -1), "LEFT")]))
+    return grid
+
+
 def render(summary: ClassSummary) -> bytes:
     """The summary as PDF bytes (A3 landscape, header repeated on every page, rows never split)."""
     st = styles()
     width = content_width("A3", "landscape")
-    keys = _columns(summary)
-    head, spans = _header_rows(summary, keys, st)
-    body = [_cells(summary, row, keys, st) for row in summary.rows]
-    totals = _totals(summary, keys, st)
-    table = Table(head + body + totals, colWidths=_widths(summary, keys, width), repeatRows=2,
-                  splitByRow=1)
-    style = grid_style(2) + spans + [("ALIGN", (1, 2), (1, -1), "LEFT")]
-    table.setStyle(TableStyle(style))
     story = [
         header_block(summary.header, width, st),
         Spacer(0, 4 * mm),
-        Paragraph("BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP", st["title"]),
+        Paragraph(TITLE, st["title"]),
         Paragraph(text(f"Lớp {summary.class_name} — {summary.milestone_name} — Năm học {summary.year_name}"),
                   st["subtitle"]),
-        table,
+        table(summary, st, width),
         Spacer(0, 6 * mm),
-        TopPadder(signature_table(
-            [Signature("GIÁO VIÊN CHỦ NHIỆM", "(Kí, ghi rõ họ tên)", summary.homeroom_name),
-             Signature("HIỆU TRƯỞNG", "(Kí tên, đóng dấu)", summary.principal_name)],
-            width, st, date_text=date_line(summary.header.place_name, summary.sign_date))),
+        TopPadder(signatures(summary, st, width)),
     ]
     info = DocumentInfo(
         title=f"Bảng tổng hợp kết quả đánh giá giáo dục lớp {summary.class_name}",
         school=summary.header.school_name,
         subject=f"Lớp {summary.class_name} — {summary.milestone_name} — {summary.year_name}",
         keywords="TT27/2020 Phụ lục 2")
-    footer = ("Xác nhận của giáo viên bộ môn: ................................................    "
-              "Xác nhận của giáo viên chủ nhiệm: ................................................")
-    return build_pdf(story, info, paper="A3", orientation="landscape", footer=footer)
+    return build_pdf(story, info, paper="A3", orientation="landscape", footer=CONFIRMATION)
+
+
+TITLE = "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP"
+CONFIRMATION = ("Xác nhận của giáo viên bộ môn: ................................................    "
+                "Xác nhận của giáo viên chủ nhiệm: ................................................")
+
+
+def signatures(summary: ClassSummary, st, width: float):
+    return signature_table(
+        [Signature("GIÁO VIÊN CHỦ NHIỆM", "(Kí, ghi rõ họ tên)", summary.homeroom_name),
+         Signature("HIỆU TRƯỞNG", "(Kí tên, đóng dấu)", summary.principal_name)],
+        width, st, date_text=date_line(summary.header.place_name, summary.sign_date))
+
