@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from typing import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -548,8 +549,13 @@ PRINT_STATE_LABELS = {"printed": _("Đã in"), "signed_teachers": _("Giáo viên
 
 def record_print(db: Database, actor: Actor, *, year_id: uuid.UUID, kind: str, pdf: bytes, title: str,
                  class_id: uuid.UUID | None = None, pupil_id: uuid.UUID | None = None,
-                 staff_id: uuid.UUID | None = None, period: str = "") -> uuid.UUID:
-    """Log one print: the document, its pages and SHA-256 (a reprint can be compared), who and when."""
+                 staff_id: uuid.UUID | None = None, period: str = "",
+                 bound_classes: Sequence[tuple[uuid.UUID, str]] = ()) -> uuid.UUID:
+    """Log one print: the document, its pages and SHA-256 (a reprint can be compared), who and when.
+
+    A bound file of several classes (``bound_classes``: (id, name) in the file's order) is logged once
+    per class it covers, in one transaction, so each class's book shows in the principal's queue; the
+    records share the file's digest and pages and say it is a bound file.  Returns the (first) record."""
     import hashlib
 
     from nk_desktop.clock import utcnow
@@ -564,13 +570,27 @@ def record_print(db: Database, actor: Actor, *, year_id: uuid.UUID, kind: str, p
         if class_id is not None or staff_id != actor.staff_id or staff_id is None:
             require(session, actor, Action.BOOKS_PRINT, class_id=class_id)
         get_live(session, SchoolYear, year_id, _("năm học"))
-        record = PrintRecord(year_id=year_id, kind=kind, class_id=class_id, pupil_id=pupil_id, staff_id=staff_id,
-                             period=period or "", title=nfc(title) or PRINT_KINDS[kind], pages=page_count(pdf),
-                             digest=hashlib.sha256(pdf).hexdigest(), printed_by=actor.account_id,
-                             printed_at=utcnow(), state="printed", note="")
-        session.add(record)
+        pages, digest, now = page_count(pdf), hashlib.sha256(pdf).hexdigest(), utcnow()
+        if not bound_classes:
+            record = PrintRecord(year_id=year_id, kind=kind, class_id=class_id, pupil_id=pupil_id, staff_id=staff_id,
+                                 period=period or "", title=nfc(title) or PRINT_KINDS[kind], pages=pages,
+                                 digest=digest, printed_by=actor.account_id, printed_at=now, state="printed", note="")
+            session.add(record)
+            session.flush()
+            return record.id
+        names = ", ".join(name for _id, name in bound_classes)
+        note = _("Đóng chung một tệp cả trường ({n} lớp: {names}), {p} trang.").format(
+            n=len(bound_classes), names=names, p=pages)
+        records = []
+        for bound_id, name in bound_classes:
+            require(session, actor, Action.BOOKS_PRINT, class_id=bound_id)
+            records.append(PrintRecord(
+                year_id=year_id, kind=kind, class_id=bound_id, pupil_id=None, staff_id=None, period=period or "",
+                title=nfc(f"{title} — lớp {name}")[:200], pages=pages, digest=digest, printed_by=actor.account_id,
+                printed_at=now, state="printed", note=nfc(note)))
+        session.add_all(records)
         session.flush()
-        return record.id
+        return records[0].id
 
 
 def advance_print_state(db: Database, actor: Actor, record_id: uuid.UUID, state: str) -> None:
@@ -709,6 +729,7 @@ class PrintedDocument:
     staff_id: uuid.UUID | None
     period: str
     filename: str                    # suggested: "tong-hop-4A-CK1.pdf"
+    bound_classes: tuple[tuple[uuid.UUID, str], ...] = ()  # a bound file: the classes it covers, in order
 
 
 class PrintCancelled(Exception):
@@ -746,8 +767,118 @@ def _names(db: Database, request: PrintRequest) -> tuple[str, str]:
         return (school_class.name if school_class else ""), year.name
 
 
+# --- no official book is printed while a sync conflict in it waits for a decision (issue 7) ------------
+
+CONFLICT_LIST_MAX = 10
+
+
+def _field_label(model, field: str) -> str:
+    column = model.__table__.c.get(field)
+    return (column.info.get("label") if column is not None else None) or field
+
+
+def _book_conflicts(session: Session, request: PrintRequest) -> list[str]:
+    """Lines "pupil: what (when)" for every field in conflict in the rows the document would print."""
+    from nk_desktop.models.attendance import AttendanceMark
+    from nk_desktop.models.pupils import Enrolment, Pupil
+    from nk_desktop.models.school import Subject
+    from nk_desktop.printing.so_goi_ten_ghi_diem import TERM_MILESTONES
+    from nk_desktop.sync.conflicts import open_conflicts
+
+    kind = request.kind
+    pupil_ids: set[uuid.UUID] = set()
+    results = []  # (model, filter) of the results the document shows
+    marks_between = None
+    if kind == "hoc_ba":
+        if request.pupil_id is not None:
+            pupil_ids = {request.pupil_id}
+        else:
+            pupil_ids = set(session.scalars(select(Enrolment.pupil_id).where(
+                Enrolment.class_id == request.class_id, Enrolment.deleted.is_(False))))
+        for model in (SubjectResult, TraitResult, YearResult):
+            results.append((model, model.pupil_id.in_(pupil_ids)))
+    else:
+        pupil_ids = set(session.scalars(select(Enrolment.pupil_id).where(
+            Enrolment.class_id == request.class_id, Enrolment.deleted.is_(False))))
+        milestones: tuple[str, ...] = ()
+        if kind == "tong_hop":
+            milestones = (rules.parse_milestone(request.milestone),)
+        elif kind == "so_goi_ten_ghi_diem":
+            term_no = _term_of(request)
+            milestones = TERM_MILESTONES[term_no]
+            school_class = session.get(SchoolClass, request.class_id)
+            term_row = _term(session, session.get(SchoolYear, school_class.year_id), term_no)
+            marks_between = (term_row.start_date, term_row.end_date)
+        elif kind == "so_goi_ten_thang":
+            marks_between = _month_bounds(request.month)
+        for model in (SubjectResult, TraitResult):
+            if milestones:
+                results.append((model, (model.class_id == request.class_id) & model.milestone.in_(milestones)))
+        if "CN" in milestones:
+            results.append((YearResult, YearResult.class_id == request.class_id))
+    found: list[tuple[uuid.UUID, str, str]] = []  # (pupil, what, sort key)
+    subjects = {s.id: s.name for s in session.scalars(select(Subject))} if results else {}
+    for model, where in results:
+        rows = session.scalars(select(model).where(where)).all()
+        by_id = {row.id.hex: row for row in rows}
+        for row_hex, field in open_conflicts(session, model.__tablename__, list(by_id)):
+            row = by_id[row_hex]
+            if model is SubjectResult:
+                topic = subjects.get(row.subject_id, "")
+            elif model is TraitResult:
+                topic = rules.TRAIT_NAMES.get(row.trait, row.trait)
+            else:
+                topic = _("cuối năm")
+            when = f" ({row.milestone})" if model is not YearResult else ""
+            found.append((row.pupil_id, f"{topic} — {_field_label(model, field)}{when}", f"{row.pupil_id}"))
+    if marks_between is not None:
+        first, last = marks_between
+        rows = session.scalars(select(AttendanceMark).where(
+            AttendanceMark.class_id == request.class_id, AttendanceMark.day >= first,
+            AttendanceMark.day <= last)).all()
+        by_id = {row.id.hex: row for row in rows}
+        for row_hex, field in open_conflicts(session, AttendanceMark.__tablename__, list(by_id)):
+            row = by_id[row_hex]
+            found.append((row.pupil_id, _("điểm danh ngày {d} — {f}").format(
+                d=f"{row.day:%d/%m/%Y}", f=_field_label(AttendanceMark, field)), ""))
+    if pupil_ids:
+        for row_hex, field in open_conflicts(session, Pupil.__tablename__, list(pupil_ids)):
+            found.append((uuid.UUID(row_hex), _("hồ sơ học sinh — {f}").format(f=_field_label(Pupil, field)), ""))
+    if not found:
+        return []
+    names = {p.id: p.full_name for p in session.scalars(select(Pupil).where(Pupil.id.in_({f[0] for f in found})))}
+    return sorted(f"{names.get(pupil, '?')}: {what}" for pupil, what, _key in found)
+
+
+def refuse_if_conflicts(db: Database, request: PrintRequest) -> None:
+    """Raise ``Locked`` naming the pupils and fields when the book the request prints has an open sync
+    conflict (tong_hop, hoc_ba, the roll sheets and the term book); nothing else is checked."""
+    from nk_desktop.errors import Locked
+
+    if request.kind not in ("tong_hop", "hoc_ba", "so_goi_ten_thang", "so_goi_ten_ghi_diem"):
+        return
+    with db.read() as session:
+        lines = _book_conflicts(session, request)
+    if not lines:
+        return
+    shown = "; ".join(lines[:CONFLICT_LIST_MAX])
+    more = len(lines) - CONFLICT_LIST_MAX
+    if more > 0:
+        shown += _("; và {n} ô khác").format(n=more)
+    raise Locked(_("Chưa in được: sổ này còn xung đột đồng bộ chưa giải quyết — {items}. Hãy giải quyết các xung "
+                   "đột (mục Đồng bộ, hoặc nk-admin conflicts) rồi in lại.").format(items=shown))
+
+
 def _data(db: Database, actor: Actor, request: PrintRequest):
-    """The dataclasses of the document (one or several classes' worth is decided by the caller)."""
+    """The dataclasses of the document (one or several classes' worth is decided by the caller).
+
+    Built first (permission and input checks), then refused while a sync conflict is open in it."""
+    data = _build_data(db, actor, request)
+    refuse_if_conflicts(db, request)
+    return data
+
+
+def _build_data(db: Database, actor: Actor, request: PrintRequest):
     from nk_desktop.errors import ValidationError
 
     kind = request.kind
@@ -884,14 +1015,18 @@ def render_bound(db: Database, actor: Actor, requests: list[PrintRequest], *, pr
     period = _period(requests[0])
     title = f"{PRINT_KINDS[kind]} — {len(requests)} lớp" + (f" — {period}" if period else "")
     filename = "-".join(p for p in (requests[0].file_kind, "ca-truong", period or year_name) if p) + ".pdf"
-    return PrintedDocument(requests[0], pdf, title, None, None, None, period, filename)
+    with db.read() as session:
+        names = {c.id: c.name for c in session.scalars(select(SchoolClass).where(
+            SchoolClass.id.in_([r.class_id for r in requests if r.class_id])))}
+    covered = tuple((r.class_id, names.get(r.class_id, "")) for r in requests if r.class_id)
+    return PrintedDocument(requests[0], pdf, title, None, None, None, period, filename, covered)
 
 
 def record_document(db: Database, actor: Actor, document: PrintedDocument) -> uuid.UUID:
     """Log a document that was printed or saved."""
     return record_print(db, actor, year_id=document.request.year_id, kind=document.request.kind, pdf=document.pdf,
                         title=document.title, class_id=document.class_id, pupil_id=document.pupil_id,
-                        staff_id=document.staff_id, period=document.period)
+                        staff_id=document.staff_id, period=document.period, bound_classes=document.bound_classes)
 
 
 def printable_classes(db: Database, actor: Actor, year_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:

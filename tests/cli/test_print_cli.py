@@ -227,3 +227,32 @@ def test_usage_errors_exit_2(capsys, school_db, tmp_path, monkeypatch, argv):
     code, _stdout, err = run(capsys, "--db", school_db, "--user", "vanthu", "print", *argv)
     assert code == 2 and "nk-admin" in err
     assert not list(tmp_path.glob("t.*")) and _prints(school_db) == []
+
+
+def test_books_with_an_open_sync_conflict_are_not_printed(capsys, school_db, school_file, tmp_path):
+    an = school_file[1]["an"]
+    with sqlite3.connect(school_db) as conn:
+        [(result,)] = conn.execute("SELECT id FROM subject_result WHERE pupil_id = ? AND milestone = 'CK1'",
+                                   (an.hex,)).fetchall()
+        [(mark,)] = conn.execute("SELECT id FROM attendance_mark WHERE pupil_id = ?", (an.hex,)).fetchall()
+        conn.executemany("INSERT INTO sync_conflict (tbl, row, field, official, first_seen) "
+                         "VALUES (?, ?, ?, 1, '2026-11-30 08:00:00')",
+                         [("subject_result", result, "level"), ("attendance_mark", mark, "status")])
+    out = tmp_path / "th.pdf"
+    code, _out, err = run(capsys, "--db", school_db, "--user", "vanthu", "print", "tong-hop", "--class", "4A",
+                          "--milestone", "CK1", "--out", out)
+    assert code == 1 and "xung đột đồng bộ" in err and "Nguyễn Văn An: Toán — Mức đạt được (CK1)" in err
+    folder = tmp_path / "all"
+    code, _out, err = run(capsys, "--db", school_db, "--user", "vanthu", "print", "tong-hop", "--all-classes",
+                          "--milestone", "CK1", "--out", folder)
+    assert code == 1 and "Nguyễn Văn An" in err
+    code, _out, err = run(capsys, "--db", school_db, "--user", "vanthu", "print", "so-goi-ten-ghi-diem", "--class",
+                          "4A", "--month", "2026-11", "--out", out)
+    assert code == 1 and "Nguyễn Văn An: điểm danh ngày 04/11/2026 — Điểm danh" in err
+    code, _out, err = run(capsys, "--db", school_db, "--user", "vanthu", "print", "hoc-ba", "--pupil", "6800001",
+                          "--out", out)
+    assert code == 1 and "Toán — Mức đạt được (CK1)" in err
+    assert not out.exists() and not (folder.exists() and any(folder.iterdir())) and _prints(school_db) == []
+    # other milestones and the class list still print
+    assert run(capsys, "--db", school_db, "--user", "vanthu", "print", "tong-hop", "--class", "4A", "--milestone",
+               "GK1", "--out", out)[0] == 0
