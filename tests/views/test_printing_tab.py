@@ -236,6 +236,57 @@ def test_errors_show_on_the_page(qtbot, data):
     assert page.preview.page_count() == 1 and "đi học 0/0 buổi" in _pages(page.document.pdf)[0]
 
 
+
+def test_hoc_ba_of_one_pupil_chosen_in_the_centre(qtbot, data):
+    tab = make_tab(qtbot, data)
+    page = tab.print_page
+    page.set_kind("hoc_ba")
+    assert page.pupil_combo.isVisible() and not page.request_combo.isVisible()
+    assert [page.pupil_combo.itemText(i) for i in range(page.pupil_combo.count())] == [
+        "Cả lớp (mỗi học sinh một cuốn)", "1. Nguyễn Văn An (05/05/2016)", "2. Lê Thị Ánh (05/05/2016)",
+        "3. Đặng Thị Hoà (05/05/2016)"]
+    page.set_pupil(data.ids["Lê Thị Ánh"])
+    page.show_preview()
+    assert page.preview.page_count() == 2 and page.document.title == "Học bạ — Lê Thị Ánh"
+    assert "Lê Thị Ánh" in _pages(page.document.pdf)[0] and "Nguyễn Văn An" not in " ".join(_pages(page.document.pdf))
+    page.save_selection()
+    assert tab.injected.saved_as == ["hoc-ba-Le-Thi-Anh-2026-2027.pdf"]
+    with sqlite3.connect(data.path) as conn:
+        [(kind, pupil, klass)] = conn.execute("SELECT kind, pupil_id, class_id FROM print_record").fetchall()
+    assert (kind, pupil, klass) == ("hoc_ba", data.ids["Lê Thị Ánh"].hex, data.class_4a.hex)
+    page.check_classes(["4A", "4B"])  # several classes: the pupil choice goes, every class's books are made
+    assert page.pupil_combo.count() == 1 and not page.pupil_combo.isEnabled() and len(page.requests()) == 2
+
+
+def test_correction_minutes_chosen_in_the_centre(qtbot, data):
+    from nk_desktop.services import corrections
+
+    tab = make_tab(qtbot, data, "hieutruong")
+    page = tab.print_page
+    page.set_kind("bien_ban")
+    assert page.request_combo.isVisible() and not page.class_list.isVisible()
+    assert page.request_combo.currentData() is None and page.requests() == []
+    page.show_preview()
+    assert page.notice_label.text() == "Chưa có biên bản sửa điểm nào để in trong năm học này."
+    with data.db.read() as session:
+        math = school.subject_by_name(session, "Toán").id
+    request = corrections.request_correction(
+        data.db, data.actors["gvcn4a"], class_id=data.class_4a, pupil_id=data.ids["Nguyễn Văn An"], milestone="GK1",
+        field="level", new_value="T", reason="Cộng nhầm điểm bài kiểm tra", subject_id=math, on=NOV_30,
+        evidence=[("so_ca_nhan", "so.jpg", b"\xff\xd8"), ("bai_kiem_tra", "bai.pdf", b"%PDF-1.4")])
+    page._year_changed()
+    page.set_kind("bien_ban")
+    assert page.request_combo.currentText().startswith("4A — Nguyễn Văn An — Toán — Mức đạt được (GK1)")
+    page.set_request(request)
+    page.show_preview()
+    assert page.document.title == "Biên bản sửa chữa điểm — Nguyễn Văn An — Toán"
+    text = " ".join(_pages(page.document.pdf))
+    assert "Cộng nhầm điểm bài kiểm tra" in text and "bai.pdf" in text
+    page.print_selection()
+    with sqlite3.connect(data.path) as conn:
+        assert conn.execute("SELECT kind, class_id FROM print_record").fetchall() == [("bien_ban", data.class_4a.hex)]
+
+
 # --- the whole school ------------------------------------------------------------------------------
 
 def test_whole_school_one_file_per_class_off_the_ui_thread(qtbot, data):
@@ -266,9 +317,13 @@ def test_whole_school_bound_in_one_file(qtbot, data):
     assert all("Xác nhận của giáo viên bộ môn" in p for p in pages)
     page.save_selection()
     assert Path(tab.injected.answer_path).read_bytes() == page.document.pdf
-    assert _log(data) == [("tong_hop", "CK1", 2, "printed")]
+    assert _log(data) == [("tong_hop", "CK1", 2, "printed")] * 2  # one record per class the file covers
+    with sqlite3.connect(data.path) as conn:
+        covered = conn.execute("SELECT c.name, p.title FROM print_record p JOIN school_class c "
+                               "ON c.id = p.class_id ORDER BY c.name").fetchall()
+    assert [name for name, _title in covered] == ["4A", "4B"] and all(f"lớp {n}" in t for n, t in covered)
     page.print_selection()
-    assert len(tab.injected.jobs[0]) == 1 and len(_log(data)) == 2
+    assert len(tab.injected.jobs[0]) == 1 and len(_log(data)) == 4
 
 
 def test_whole_school_batch_can_be_cancelled_between_classes(qtbot, data, monkeypatch):

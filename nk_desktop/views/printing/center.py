@@ -1,5 +1,8 @@
 """The print centre: choose the document, the classes (or "Cả trường") and the period; preview; print or save.
 
+The học bạ of one pupil (choose the class, then the pupil) and the minutes of one correction request
+(biên bản sửa chữa điểm) are chosen here too.
+
 A single class is laid out on the spot and shown (QtPdf) before anything is printed.  The whole
 school runs off the UI thread (``BackgroundOperation``: progress, Hủy) as one PDF per class or one
 bound file.  Whatever is printed or saved is recorded in the print log (``books.record_document``).
@@ -44,6 +47,7 @@ KINDS = (
     ("hoc_ba", _("Học bạ")),
     ("so_diem_ca_nhan", _("Sổ điểm cá nhân của giáo viên")),
     ("thong_bao", _("Thông báo gửi cha mẹ học sinh")),
+    ("bien_ban", _("Biên bản sửa chữa điểm")),
 )
 # Which choices each document needs.
 OPTIONS = {
@@ -51,9 +55,10 @@ OPTIONS = {
     "tong_hop": {"classes", "milestone"},
     "so_goi_ten_ghi_diem": {"classes", "term", "paper"},
     "so_goi_ten_thang": {"classes", "month", "paper"},
-    "hoc_ba": {"classes"},
+    "hoc_ba": {"classes", "pupil"},
     "so_diem_ca_nhan": {"teacher", "term"},
     "thong_bao": {"classes", "month", "results"},
+    "bien_ban": {"request"},
 }
 ALL_TEACHERS = "all"
 
@@ -138,6 +143,8 @@ class PrintPage(QWidget):
         self.results_combo.addItem(_("Chỉ chuyên cần"), None)
         for code in rules.MILESTONES:
             self.results_combo.addItem(_("Kèm kết quả {m}").format(m=rules.MILESTONE_NAMES[code]), code)
+        self.pupil_combo = QComboBox(left)  # học bạ: the whole class, or one pupil of the one checked class
+        self.request_combo = QComboBox(left)  # biên bản: one correction request of the year
         self.mode_combo = QComboBox(left)
         self.mode_combo.addItem(_("Mỗi lớp một tệp"), "each")
         self.mode_combo.addItem(_("Đóng chung một tệp"), "bound")
@@ -148,6 +155,8 @@ class PrintPage(QWidget):
                                    ("paper", _("Khổ giấy:"), self.paper_combo),
                                    ("teacher", _("Giáo viên:"), self.teacher_combo),
                                    ("results", _("Kết quả:"), self.results_combo),
+                                   ("pupil", _("Học sinh:"), self.pupil_combo),
+                                   ("request", _("Biên bản:"), self.request_combo),
                                    ("mode", _("Nhiều lớp:"), self.mode_combo)):
             label_widget = QLabel(label, left)
             label_widget.setBuddy(widget)
@@ -183,7 +192,7 @@ class PrintPage(QWidget):
         self.all_check.toggled.connect(self._all_toggled)
         self.class_list.itemChanged.connect(lambda _item: self._selection_changed())
         for combo in (self.milestone_combo, self.term_combo, self.month_combo, self.paper_combo, self.teacher_combo,
-                      self.results_combo, self.mode_combo):
+                      self.results_combo, self.mode_combo, self.pupil_combo, self.request_combo):
             combo.currentIndexChanged.connect(lambda _i: self._forget_preview())
         self.preview_button.clicked.connect(self.show_preview)
         self.print_button.clicked.connect(self.print_selection)
@@ -198,9 +207,11 @@ class PrintPage(QWidget):
 
     @staticmethod
     def _select(combo: QComboBox, value) -> None:
-        index = combo.findData(value)
-        if index >= 0:
-            combo.setCurrentIndex(index)
+        # By Python equality: findData() compares wrapped Python objects (UUIDs) by identity.
+        for index in range(combo.count()):
+            if combo.itemData(index) == value:
+                combo.setCurrentIndex(index)
+                return
 
     def kind(self) -> str:
         return self.kind_combo.currentData()
@@ -236,6 +247,7 @@ class PrintPage(QWidget):
                 day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
             self._select(self.month_combo, previous_month(self.context.today()))
             self._load_teachers(year)
+            self._load_requests(year)
         self.class_list.blockSignals(False)
         self.all_check.setChecked(False)
         self._forget_preview()
@@ -259,9 +271,57 @@ class PrintPage(QWidget):
         elif actor.staff_id is not None:
             self.teacher_combo.addItem(actor.display_name, actor.staff_id)
 
+    def _load_requests(self, year) -> None:
+        """The year's correction requests the user may print the minutes of (newest last)."""
+        from nk_desktop.services import corrections
+
+        self.request_combo.clear()
+        try:
+            rows = corrections.list_requests(self.context.db, self.context.actor, year.id)
+        except NKError:
+            rows = []
+        for row in rows:
+            self.request_combo.addItem(f"{row.class_name} — {row.pupil_name} — {row.what} — {row.status}", row.id)
+        if not rows:
+            self.request_combo.addItem(_("(Năm học này chưa có yêu cầu sửa điểm nào)"), None)
+        self.request_combo.setCurrentIndex(self.request_combo.count() - 1)
+
+    def _load_pupils(self) -> None:
+        """Học bạ: "the whole class" and, when exactly one class is checked, each of its pupils."""
+        from nk_desktop.services import pupils
+
+        chosen = self.pupil_combo.currentData()
+        self.pupil_combo.blockSignals(True)
+        self.pupil_combo.clear()
+        self.pupil_combo.addItem(_("Cả lớp (mỗi học sinh một cuốn)"), None)
+        classes = self.checked_classes()
+        if len(classes) == 1 and self.kind() == "hoc_ba":
+            try:
+                listed = pupils.class_list(self.context.db, self.context.actor, classes[0], include_left=True,
+                                           on=self._class_day())
+            except NKError:
+                listed = None
+            for row in listed.rows if listed else []:
+                self.pupil_combo.addItem(f"{row.number}. {row.full_name} ({row.date_of_birth:%d/%m/%Y})", row.id)
+        self.pupil_combo.setEnabled(self.pupil_combo.count() > 1)
+        self._select(self.pupil_combo, chosen)
+        self.pupil_combo.blockSignals(False)
+
+    def _class_day(self) -> dt.date | None:
+        year = self.year()
+        if year is None:
+            return None
+        return min(max(self.context.today(), year.start_date), year.end_date)
+
+    def set_pupil(self, pupil_id: uuid.UUID | None) -> None:
+        self._select(self.pupil_combo, pupil_id)
+
+    def set_request(self, request_id: uuid.UUID) -> None:
+        self._select(self.request_combo, request_id)
+
     def _kind_changed(self) -> None:
         needs = OPTIONS[self.kind()]
-        for key in ("milestone", "term", "month", "paper", "teacher", "results"):
+        for key in ("milestone", "term", "month", "paper", "teacher", "results", "pupil", "request"):
             label, widget = self.rows[key]
             label.setVisible(key in needs)
             widget.setVisible(key in needs)
@@ -278,6 +338,8 @@ class PrintPage(QWidget):
         self._selection_changed()
 
     def _selection_changed(self) -> None:
+        if self.kind() == "hoc_ba":
+            self._load_pupils()
         several = len(self.requests()) > 1
         label, widget = self.rows["mode"]
         label.setVisible(several)
@@ -312,6 +374,11 @@ class PrintPage(QWidget):
             common["term"] = self.term_combo.currentData()
         if "month" in needs:
             common["month"] = self.month_combo.currentData()
+        if kind == "bien_ban":
+            request_id = self.request_combo.currentData()
+            return [PrintRequest(request_id=request_id, **common)] if request_id is not None else []
+        if kind == "hoc_ba" and self.pupil_combo.currentData() is not None and len(self.checked_classes()) == 1:
+            return [PrintRequest(pupil_id=self.pupil_combo.currentData(), **common)]
         if kind == "so_diem_ca_nhan":
             chosen = self.teacher_combo.currentData()
             if chosen is None:
@@ -320,6 +387,11 @@ class PrintPage(QWidget):
                          if chosen == ALL_TEACHERS else [chosen])
             return [PrintRequest(staff_id=staff_id, **common) for staff_id in staff_ids]
         return [PrintRequest(class_id=class_id, **common) for class_id in self.checked_classes()]
+
+    def _nothing_chosen(self) -> str:
+        if self.kind() == "bien_ban":
+            return _("Chưa có biên bản sửa điểm nào để in trong năm học này.")
+        return _("Hãy chọn ít nhất một lớp (hoặc một giáo viên).")
 
     def bound(self) -> bool:
         return self.kind() in books.BOUND_KINDS and self.mode_combo.currentData() == "bound"
@@ -334,7 +406,7 @@ class PrintPage(QWidget):
         self._notice("")
         requests = self.requests()
         if not requests:
-            self._notice(_("Hãy chọn ít nhất một lớp (hoặc một giáo viên)."))
+            self._notice(self._nothing_chosen())
             return None
         if len(requests) > 1 and self.bound():
             return self._run(requests, bound=True, label=_("Đang dựng bản xem trước…"),
@@ -359,7 +431,7 @@ class PrintPage(QWidget):
         self._notice("")
         requests = self.requests()
         if not requests:
-            self._notice(_("Hãy chọn ít nhất một lớp (hoặc một giáo viên)."))
+            self._notice(self._nothing_chosen())
             return None
         if self.document is not None and (len(requests) == 1 or self.bound()):
             self._print([self.document])
@@ -385,7 +457,7 @@ class PrintPage(QWidget):
         self._notice("")
         requests = self.requests()
         if not requests:
-            self._notice(_("Hãy chọn ít nhất một lớp (hoặc một giáo viên)."))
+            self._notice(self._nothing_chosen())
             return None
         if len(requests) > 1 and not self.bound():
             folder = self.context.ask_directory(self, _("Chọn thư mục lưu các tệp PDF"))
