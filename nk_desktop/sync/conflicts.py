@@ -14,7 +14,8 @@ import datetime as dt
 import json
 import uuid
 
-from sqlalchemy import select, text
+from sqlalchemy import Uuid, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from nk_desktop.actor import Actor
 from nk_desktop.clock import utcnow
@@ -26,7 +27,8 @@ from nk_desktop.models.journal import AuditEntry
 from nk_desktop.services.permissions import Action, Role, require
 from nk_desktop.sync import capture
 from nk_desktop.sync.importer import SYNCED_TABLES
-from nk_desktop.sync.ops import DELETED, canonical, encode_value
+from nk_desktop.sync.merge import BOOKKEEPING, LEDGER_TABLES
+from nk_desktop.sync.ops import DELETED, TableCodec, canonical, encode_value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,15 +90,182 @@ class Quarantined:
     author: str
     reason: str
     first_seen: str
+    id: int = 0            # the quarantine entry (what release and dismiss take)
+    label: str = ""        # the record as its author's PC named it ("Toán của Lê Thị Mai (GK1, lớp 4A)")
+    fields: str = ""       # the values the op carried, readable ("level = CHT")
+
+
+def _op_summary(op_text: str | None) -> tuple[str, str]:
+    if not op_text:
+        return "", ""
+    try:
+        op = json.loads(op_text)
+    except ValueError:
+        return "", ""
+    shown = [f"{name} = {_readable(value)}" for name, value in sorted((op.get("f") or {}).items())
+             if name not in BOOKKEEPING and name != "id" and value != DELETED]
+    if op.get("k") == "del":
+        shown = [_("(xóa bản ghi)")]
+    return str(op.get("l") or ""), "; ".join(shown)
+
+
+def _readable(value) -> str:
+    if value is None:
+        return "∅"
+    if isinstance(value, dict):
+        return _("(dữ liệu nhị phân)")
+    return str(value)
 
 
 def list_quarantine(db: Database, actor: Actor) -> list[Quarantined]:
     with db.read() as session:
         require(session, actor, Action.AUDIT_VIEW)
         rows = session.execute(text(
-            "SELECT kind, node, seq, tbl, row, author_name, reason, first_seen FROM sync_quarantine ORDER BY id")).all()
-    return [Quarantined(r.kind, r.node, r.seq, r.tbl or "", r.row or "", r.author_name, r.reason, str(r.first_seen))
+            "SELECT id, kind, node, seq, tbl, row, author_name, reason, first_seen, op FROM sync_quarantine "
+            "ORDER BY id")).all()
+    return [Quarantined(r.kind, r.node, r.seq, r.tbl or "", r.row or "", r.author_name, r.reason, str(r.first_seen),
+                        r.id, *_op_summary(r.op))
             for r in rows]
+
+
+# --- the principal's decision on a quarantined op ------------------------------------------------------------
+
+def _quarantined_op(session, actor: Actor, entry_id: int) -> tuple[object, dict]:
+    require(session, actor, Action.AUDIT_VIEW)
+    if not (actor.is_system or actor.has(Role.HIEU_TRUONG.value)):
+        raise PermissionDenied(_("Chỉ Hiệu trưởng quyết định về thay đổi bị giữ lại."))
+    found = session.execute(text("SELECT id, kind, node, seq, op_id, tbl, row, author_name, reason, op "
+                                 "FROM sync_quarantine WHERE id = :i"), {"i": int(entry_id)}).first()
+    if found is None:
+        raise NotFound(_("Không có thay đổi bị giữ lại số {n} (có thể đã được xử lý).").format(n=entry_id))
+    if found.kind != "op" or not found.op:
+        raise ValidationError(_("Mục {n} là một máy bị tạm dừng nhận, không phải một thay đổi: việc này tự hết khi "
+                                "máy đó được cập nhật hoặc tham gia lại.").format(n=entry_id))
+    return found, json.loads(found.op)
+
+
+def _python_value(column, value):
+    """An op's JSON value as the Python value the ORM column holds."""
+    if value is None:
+        return None
+    decode = TableCodec._decoder(column)
+    value = decode(value) if decode is not None else value
+    return uuid.UUID(value) if isinstance(value, str) and isinstance(column.type, Uuid) else value
+
+
+def release(db: Database, actor: Actor, entry_id: int) -> str:
+    """Apply a quarantined op the principal judged legitimate, as the principal's own change.
+
+    The op is checked again against the rules as they stand now on this PC: a book that is
+    locked now still refuses the mark (unlock it, or use the correction procedure), an edit of
+    an insert-only ledger is still refused, a record that is not on this PC cannot be edited.
+    Refused → ``ValidationError`` saying why, nothing changes.  Applied → the values travel to
+    the other PCs as a resolution by the principal (kind ``res``, which every PC accepts from
+    the principal); the entry leaves the list; the audit log has the change.  Returns the
+    record's label.
+    """
+    with db.write(actor) as session:
+        found, op = _quarantined_op(session, actor, entry_id)
+        table_name, row_id = op["tbl"], uuid.UUID(op["row"])
+        model_table = SYNCED_TABLES.get(table_name)
+        if model_table is None:
+            raise ValidationError(_("Bảng “{t}” không phải dữ liệu đồng bộ: không thể ghi.").format(t=table_name))
+        if table_name in LEDGER_TABLES and op["k"] != "ins":
+            raise ValidationError(_("Vẫn không ghi được: sổ này chỉ được ghi thêm, không được sửa dòng đã có."))
+        model = next(m.class_ for m in Base.registry.mappers if m.local_table is model_table)
+        obj = session.get(model, row_id)
+        columns = {c.key: c for c in model_table.columns}
+        values = {}
+        for name, value in (op.get("f") or {}).items():
+            if name in columns and name not in BOOKKEEPING and name != "id" and value != DELETED:
+                values[name] = _python_value(columns[name], value)
+        if op["k"] == "del":
+            values = {"deleted": True}
+        if obj is None and op["k"] != "ins":
+            raise ValidationError(_("Vẫn không ghi được: bản ghi này chưa có trên máy (bản ghi gốc bị giữ lại "
+                                    "hoặc chưa tới)."))
+        if obj is not None and op["k"] == "ins":
+            values = {k: v for k, v in values.items() if getattr(obj, k, None) != v}
+        if table_name in ("subject_result", "trait_result"):
+            _check_not_locked(session, obj, values)
+        now = utcnow()
+        secret = frozenset(c.key for c in model_table.columns if c.info.get("secret"))
+        if obj is None:
+            row = {c.key: None for c in model_table.columns if c.key != "id"}
+            row.update(values)
+            row.update({"created_at": now, "created_by": actor.account_id, "updated_at": now,
+                        "updated_by": actor.account_id})
+            row = {k: v for k, v in row.items() if k in columns}
+            if "version" in columns and row.get("version") is None:
+                row["version"] = 1
+            if "deleted" in columns and row.get("deleted") is None:
+                row["deleted"] = False
+            change = capture.RowChange(table=table_name, row_id=row_id, kind="res", new=dict(row),
+                                       old={k: None for k in row}, label=str(op.get("l") or ""),
+                                       class_id=uuid.UUID(op["c"]) if op.get("c") else None, secret=secret)
+            statement = model_table.insert().values(id=row_id, **row)
+        else:
+            stored = {**values, "updated_at": now, "updated_by": actor.account_id}
+            stored = {k: v for k, v in stored.items() if k in columns}
+            change = capture.RowChange(table=table_name, row_id=row_id, kind="res", new=dict(stored),
+                                       old={k: getattr(obj, k) for k in stored}, label=obj.audit_label(),
+                                       class_id=obj.audit_class_id(), secret=secret)
+            statement = model_table.update().where(model_table.c.id == row_id).values(stored)
+        capture._allow_raw_writes(True)
+        try:
+            with session.begin_nested():
+                session.connection().execute(statement)
+        except IntegrityError as error:
+            raise ValidationError(_("Vẫn không ghi được: dữ liệu không khớp với cơ sở dữ liệu trên máy này "
+                                    "({e}).").format(e=error.orig)) from None
+        capture.write_journal(session, actor, [change])
+        session.execute(text("DELETE FROM sync_quarantine WHERE id = :i"), {"i": found.id})
+        if obj is not None:
+            session.expire(obj)
+        return change.label
+
+
+def _check_not_locked(session, obj, values: dict) -> None:
+    from nk_desktop.models.school import SchoolClass
+    from nk_desktop.services.gradebook import active_lock
+
+    class_id = values.get("class_id", getattr(obj, "class_id", None))
+    subject_id = values.get("subject_id", getattr(obj, "subject_id", None))
+    milestone = values.get("milestone", getattr(obj, "milestone", None))
+    school_class = session.get(SchoolClass, class_id) if class_id else None
+    if school_class is None:
+        return
+    lock = active_lock(session, school_class, subject_id, milestone)
+    if lock is not None and lock.locked:
+        raise ValidationError(_("Vẫn không ghi được: sổ điểm lớp {c} ({m}) đang khóa. Hãy mở khóa trước, hoặc sửa "
+                                "điểm theo thủ tục biên bản (Điều 11.2).").format(c=school_class.name, m=milestone))
+
+
+def dismiss(db: Database, actor: Actor, entry_id: int) -> str:
+    """Drop a quarantined op from the list: the principal judged it should not be applied (audited)."""
+    with db.write(actor) as session:
+        found, op = _quarantined_op(session, actor, entry_id)
+        label, fields = _op_summary(found.op)
+        _audit_decision(session, actor, op, "dismiss", {"quyet_dinh": [None, _("bỏ qua thay đổi bị giữ lại")],
+                                                          "ly_do_giu": [None, found.reason],
+                                                          "tac_gia": [None, found.author_name],
+                                                          "gia_tri": [None, fields]})
+        session.execute(text("DELETE FROM sync_quarantine WHERE id = :i"), {"i": found.id})
+        return label
+
+
+def _audit_decision(session, actor: Actor, op: dict, kind: str, shown: dict) -> None:
+    """One audit entry (hash-chained like capture's) for a decision that changes no synced record."""
+    state = capture._lock_state(session)
+    seq_text, prev_hash = state["audit_head"].value.split(":", 1)
+    seq = int(seq_text) + 1
+    entry = {"seq": seq, "at": utcnow(), "actor_id": actor.account_id, "actor_name": actor.display_name,
+             "table_name": op["tbl"], "row_id": uuid.UUID(op["row"]), "record_label": str(op.get("l") or "")[:300],
+             "class_id": uuid.UUID(op["c"]) if op.get("c") else None, "kind": kind,
+             "changes": capture.canonical(shown), "op_id": uuid.UUID(op["id"]), "prev_hash": prev_hash}
+    entry["entry_hash"] = capture.entry_hash(capture.audit_fields(entry))
+    session.connection().execute(insert(AuditEntry.__table__), [entry])
+    state["audit_head"].value = f"{seq}:{entry['entry_hash']}"
 
 
 def open_conflicts(session, table: str, row_ids) -> set[tuple[str, str]]:

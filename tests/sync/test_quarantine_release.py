@@ -1,0 +1,74 @@
+"""The principal's decision on a quarantined op: release (re-checked against today's rules) or dismiss."""
+
+from __future__ import annotations
+
+import pytest
+
+from nk_desktop.errors import NotFound, PermissionDenied, ValidationError
+from nk_desktop.models.gradebook import SubjectResult
+from nk_desktop.services import audit, gradebook
+from nk_desktop.sync import conflicts
+from tests.sync.conftest import write_orm
+
+
+def _quarantine_outside_assignment(net, ids):
+    a, b = net["a"], net["b"]
+    write_orm(b, ids.other_teacher, SubjectResult, ids.results[2], level="CHT")
+    b.sync()
+    assert a.sync().imported.quarantined == 1
+    [entry] = conflicts.list_quarantine(a.db, ids.principal)
+    return entry
+
+
+def test_the_list_names_the_record_and_the_values(net, ids):
+    entry = _quarantine_outside_assignment(net, ids)
+    assert entry.id > 0 and "GK1" in entry.label and "level = CHT" in entry.fields
+
+
+def test_release_applies_the_op_as_the_principals_change_and_it_reaches_every_pc(net, ids):
+    a, b, c = net["a"], net["b"], net["c"]
+    entry = _quarantine_outside_assignment(net, ids)
+    label = conflicts.release(a.db, ids.principal, entry.id)
+    assert "GK1" in label
+    assert a.result(ids, 2).level == "CHT"
+    assert conflicts.list_quarantine(a.db, ids.principal) == []
+    assert audit.verify(a.db, ids.principal).intact
+    net.sync_all()
+    assert all(pc.result(ids, 2).level == "CHT" for pc in (a, b, c))
+    # The principal's release is not quarantined anywhere (c still holds the original op it refused itself).
+    assert [q.author for q in conflicts.list_quarantine(c.db, ids.principal)] == ["Cô Bình"]
+
+
+def test_release_into_a_book_locked_now_is_refused_with_the_reason_and_changes_nothing(net, ids):
+    a = net["a"]
+    entry = _quarantine_outside_assignment(net, ids)
+    gradebook.set_lock(a.db, ids.principal, ids.year, locked=True, class_id=ids.class_4a, reason="Đã duyệt GK1")
+    with pytest.raises(ValidationError, match="đang khóa"):
+        conflicts.release(a.db, ids.principal, entry.id)
+    assert a.result(ids, 2).level == "HT"
+    assert [q.id for q in conflicts.list_quarantine(a.db, ids.principal)] == [entry.id]
+
+
+def test_dismiss_drops_the_entry_with_an_audit_entry(net, ids):
+    a = net["a"]
+    entry = _quarantine_outside_assignment(net, ids)
+    before = a.count("SELECT COUNT(*) FROM audit_entry")
+    conflicts.dismiss(a.db, ids.principal, entry.id)
+    assert conflicts.list_quarantine(a.db, ids.principal) == []
+    assert a.result(ids, 2).level == "HT"
+    assert a.count("SELECT COUNT(*) FROM audit_entry WHERE kind = 'dismiss'") == 1
+    assert a.count("SELECT COUNT(*) FROM audit_entry") == before + 1
+    assert audit.verify(a.db, ids.principal).intact
+    with pytest.raises(NotFound):
+        conflicts.dismiss(a.db, ids.principal, entry.id)
+
+
+def test_only_the_principal_decides(net, ids):
+    a = net["a"]
+    entry = _quarantine_outside_assignment(net, ids)
+    for actor in (ids.admin, ids.teacher):
+        with pytest.raises(PermissionDenied):
+            conflicts.release(a.db, actor, entry.id)
+        with pytest.raises(PermissionDenied):
+            conflicts.dismiss(a.db, actor, entry.id)
+    assert len(conflicts.list_quarantine(a.db, ids.principal)) == 1
