@@ -225,7 +225,7 @@ def export_notices(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.da
         cell.alignment = _CENTER
         data.column_dimensions[get_column_letter(column)].width = width
     for n, notice in enumerate(notices, start=1):
-        for column, value in enumerate((n, notice.full_name, notice.parent_phone or None, notice.text), start=1):
+        for column, value in enumerate((n, notice.full_name, notice.parent_phone or None, notice.message), start=1):
             cell = data.cell(3 + n, column, value)
             cell.border = _BORDER
             cell.alignment = Alignment(vertical="top", wrap_text=column == 4,

@@ -499,7 +499,25 @@ def alerts(db: Database, actor: Actor, year_id: uuid.UUID, *, on: dt.date | None
         return result
 
 
+@dataclasses.dataclass(frozen=True)
+class Thresholds:
+    percent: int  # share of school days absent that raises an alert
+    streak_days: int  # school days absent in a row that raise an alert
+    may_edit: bool  # the principal sets them
+
+
+def alert_thresholds(db: Database, actor: Actor, year_id: uuid.UUID) -> Thresholds:
+    """The year's alert thresholds (the defaults until the principal sets them)."""
+    with db.read() as session:
+        require(session, actor, Action.ROLL_VIEW)
+        get_live(session, SchoolYear, year_id, _("năm học"))
+        setting = settings_for(session, year_id)
+        return Thresholds(setting.absence_alert_percent, setting.streak_days,
+                          allows(session, actor, Action.ROLL_SETTINGS))
+
+
 def set_alert_thresholds(db: Database, actor: Actor, year_id: uuid.UUID, *, percent: int, streak_days: int) -> None:
+    """The principal sets the share of absent days (%) and the streak length that raise alerts."""
     with db.write(actor) as session:
         require(session, actor, Action.ROLL_SETTINGS)
         if not 1 <= percent <= 100 or not 2 <= streak_days <= 30:
@@ -527,11 +545,57 @@ class Notice:
     pupil_id: uuid.UUID
     full_name: str
     parent_phone: str
-    text: str
+    text: str  # the attendance sentence (the printed notice prints it beside its own results table)
+    results: str = ""  # "Kết quả Giữa học kì I: Toán: Hoàn thành tốt (9); …", "" when none or not allowed
+
+    @property
+    def message(self) -> str:
+        """What the teacher sends: attendance, then the latest results."""
+        return f"{self.text} {self.results}" if self.results else self.text
+
+
+def latest_results(session: Session, actor: Actor, school_class: SchoolClass,
+                   pupil_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each pupil's levels at their latest milestone with entered levels (and the periodic test score where
+    the subject has one), as one sentence; empty for an actor who may not read the class's marks (one query)."""
+    from nk_desktop.models.gradebook import SubjectResult
+    from nk_desktop.services import assessment_rules as rules
+    from nk_desktop.services.school import grade_subjects
+
+    if not pupil_ids or not allows(session, actor, Action.MARKS_VIEW, class_id=school_class.id):
+        return {}
+    rows = session.execute(select(SubjectResult.pupil_id, SubjectResult.subject_id, SubjectResult.milestone,
+                                  SubjectResult.level, SubjectResult.score).where(
+        SubjectResult.year_id == school_class.year_id, SubjectResult.pupil_id.in_(pupil_ids),
+        SubjectResult.deleted.is_(False), SubjectResult.level.is_not(None), SubjectResult.level != "")).all()
+    if not rows:
+        return {}
+    order = {m: n for n, m in enumerate(rules.MILESTONES)}
+    latest: dict[uuid.UUID, str] = {}
+    for pupil_id, _subject, milestone, _level, _score in rows:
+        if milestone in order and order[milestone] > order.get(latest.get(pupil_id, ""), -1):
+            latest[pupil_id] = milestone
+    found = {(pupil_id, subject_id): (level, score) for pupil_id, subject_id, milestone, level, score in rows
+             if latest.get(pupil_id) == milestone}
+    subjects = grade_subjects(session, school_class.year_id, school_class.grade)
+    out = {}
+    for pupil_id, milestone in latest.items():
+        parts = []
+        for subject, entry in subjects:
+            if (pupil_id, subject.id) not in found:
+                continue
+            level, score = found[(pupil_id, subject.id)]
+            tested = milestone in (entry.tested_milestones or "").split(",")
+            parts.append(f"{subject.name}: {rules.SUBJECT_LEVELS.get(level, level)}"
+                         + (f" ({score})" if tested and score is not None else ""))
+        if parts:
+            out[pupil_id] = _("Kết quả {m}: {r}.").format(m=rules.MILESTONE_NAMES[milestone], r="; ".join(parts))
+    return out
 
 
 def parent_notices(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.date, last: dt.date) -> list[Notice]:
-    """A short attendance summary per pupil for the period, to send through the school's messaging app."""
+    """A short attendance summary per pupil for the period, to send through the school's messaging app,
+    with the latest results from the gradebook for those who may read the class's marks (Điều 7.5)."""
     with db.read() as session:
         require(session, actor, Action.ROLL_VIEW, class_id=class_id)
         school_class = get_live(session, SchoolClass, class_id, _("lớp"))
@@ -543,6 +607,7 @@ def parent_notices(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.da
             AttendanceMark.class_id == class_id, AttendanceMark.deleted.is_(False), AttendanceMark.status != "",
             AttendanceMark.day >= first, AttendanceMark.day <= last).order_by(AttendanceMark.day)).all()
         pupils = enrolled_on(session, class_id, first, last)
+        results = latest_results(session, actor, school_class, [p.id for p, _e in pupils])
     by_pupil: dict[uuid.UUID, list[tuple[AttendanceMark, str]]] = {}
     for mark, session_name in marks:
         by_pupil.setdefault(mark.pupil_id, []).append((mark, session_name))
@@ -560,7 +625,7 @@ def parent_notices(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.da
         ]
         text += (_("; ") + "; ".join(details) + ".") if details else "."
         notices.append(Notice(pupil.id, pupil.full_name, pupil.contact_phone or pupil.mother_phone or pupil.father_phone,
-                              text))
+                              text, results.get(pupil.id, "")))
     return notices
 
 

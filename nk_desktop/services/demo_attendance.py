@@ -13,6 +13,10 @@
   the whole paper trail to bound; last month confirmed and spread over the steps (printed,
   signed by the teacher, received by the office, signed by the principal), two classes still
   only confirmed (late to print); this month open.
+* Two clubs (Điều 7.5) opened by the principal at the start of October, each run by a homeroom
+  teacher of grades 3–5 with 12–16 members from those grades, meeting once a week up to the
+  day before today (its teacher takes each session's roll through ``clubs.take_club_roll``);
+  one member of each leaves the club after the third session.
 
 Rolls are written by each class's homeroom teacher (one transaction per class and month, with
 the same record labels as ``attendance.take_roll``; today's roll through ``take_roll`` itself),
@@ -33,7 +37,7 @@ from nk_desktop.actor import Actor
 from nk_desktop.i18n import _
 from nk_desktop.models.attendance import AttendanceMark, RollCall
 from nk_desktop.models.school import SchoolClass
-from nk_desktop.services import attendance
+from nk_desktop.services import attendance, clubs
 from nk_desktop.services.demo import DemoContext, DemoPupil, Step
 from nk_desktop.services.permissions import Action, require
 
@@ -50,6 +54,8 @@ ILL_DAYS = ((1, 45), (2, 30), (3, 17), (4, 8))
 # The paper trail of last month's sheets (shares of the classes, in order); the rest are only confirmed.
 LAST_MONTH_STEPS = (("signed_principal", 0.2), ("received", 0.28), ("signed_teacher", 0.24), ("printed", 0.2))
 LATE_SHEETS = 2
+# The demo's clubs: name, weekday they meet (0 = Monday).
+CLUBS = (("Cờ vua", 2), ("Bóng đá mini", 4))
 
 
 @dataclasses.dataclass
@@ -98,6 +104,7 @@ def plan(context: DemoContext) -> AttendancePlan:
             taken = [name for name in sessions if name == "sang" or today < cx.on]
             steps.append(Step(today, 0, _take_today(cx, teacher, school_class, today, taken, marks)))
     months = _close_months(cx, rng, classes, days, steps)
+    club_text = _clubs(cx, random.Random(f"nk-demo:{cx.seed}:clubs"), classes, days, steps)
 
     sheet_text = ""
     if months:
@@ -106,8 +113,54 @@ def plan(context: DemoContext) -> AttendancePlan:
         if older:
             sheet_text = _("; sổ tháng {m} đã đóng tập").format(m=", ".join(_month_name(m) for m in older)) + sheet_text
     summary = _("Điểm danh đến ngày {d:%d/%m/%Y} (lớp {c} chưa điểm danh ngày đó; {n} học sinh vắng nhiều ngày liền)"
-                "{sheets}.").format(d=today, c=missing.name, n=len(streaks), sheets=sheet_text)
+                "{sheets}{clubs}.").format(d=today, c=missing.name, n=len(streaks), sheets=sheet_text,
+                                           clubs=club_text)
     return AttendancePlan(steps, summary)
+
+
+def _clubs(cx: DemoContext, rng: random.Random, classes: list[SchoolClass], days: list[dt.date],
+           steps: list[Step]) -> str:
+    """Two weekly clubs from October, each with its own members and session rolls; their summary text."""
+    opening = next((d for d in days if d.month == 10), None)
+    if opening is None:
+        return ""
+    principal = cx.people[PRINCIPAL]
+    older = [c for c in classes if c.grade >= 3 and c.homeroom_id in cx.by_staff]
+    teachers = rng.sample(older, len(CLUBS))
+    sessions_total = 0
+    for (name, weekday), run_by in zip(CLUBS, teachers):
+        teacher = cx.homeroom(run_by)
+        pool = [p for c in older for p in cx.enrolled(c.id, opening) if p in cx.enrolled(c.id, cx.on)]
+        members = sorted(rng.sample(pool, rng.randint(12, 16)), key=lambda p: p.code)
+        meetings = [d for d in days if d > opening and d.weekday() == weekday and d < days[-1]]
+        leaver = rng.choice(members) if len(meetings) > 3 else None
+        state: dict[str, uuid.UUID] = {}
+
+        def open_club(name=name, teacher=teacher, members=members, state=state):
+            state["club"] = clubs.create_club(cx.db, principal, cx.cur.id, name, teacher_id=teacher.staff_id)
+            clubs.add_members(cx.db, teacher, state["club"], [p.id for p in members], on=opening)
+        steps.append(Step(opening, 2, open_club))
+        for number, day in enumerate(meetings):
+            on_list = [p for p in members if p is not leaver or number < 3]
+            marks = {}
+            for pupil in on_list:
+                draw = rng.random()
+                if draw < 0.05:
+                    marks[pupil.id] = ("P", rng.choice(ILL + FAMILY))
+                elif draw < 0.065:
+                    marks[pupil.id] = ("K", "")
+                elif draw < 0.095:
+                    marks[pupil.id] = ("M", rng.choice(LATE))
+
+            def take(day=day, teacher=teacher, marks=marks, state=state):
+                clubs.take_club_roll(cx.db, teacher, state["club"], day, marks, on=cx.on)
+            steps.append(Step(day, 1, take))
+            if leaver is not None and number == 2:
+                def leave(teacher=teacher, leaver=leaver, state=state):
+                    clubs.remove_member(cx.db, teacher, state["club"], leaver.id)
+                steps.append(Step(day, 2, leave))
+        sessions_total += len(meetings)
+    return _("; {n} câu lạc bộ ({s} buổi sinh hoạt đã điểm danh)").format(n=len(CLUBS), s=sessions_total)
 
 
 def _month_name(month: tuple[int, int]) -> str:

@@ -73,3 +73,38 @@ def test_month_view_puts_the_morning_first(db, klass):
     attendance.take_roll(db, teacher, class_id, D(2026, 11, 4), "chieu", {an: ("P", "")}, on=NOV_30)
     row = next(r for r in attendance.month_view(db, teacher, class_id, "2026-11").rows if r.pupil_id == an)
     assert row.cells[4] == "K/P"
+
+
+def test_parent_notices_carry_the_latest_results_for_those_who_read_marks(db, klass, people, tmp_path):
+    from nk_desktop.models.gradebook import SubjectResult
+    from nk_desktop.services import school
+
+    teacher, class_id, an, binh = klass
+    with db.read() as session:
+        year_id = session.get(attendance.SchoolClass, class_id).year_id
+        math, viet = school.subject_by_name(session, "Toán").id, school.subject_by_name(session, "Tiếng Việt").id
+    with db.write(SYSTEM) as session:  # marks as the gradebook stores them: GK1 for both, CK1 begun for An
+        for subject, milestone, level, score in ((math, "GK1", "HT", None), (viet, "GK1", "HTT", None),
+                                                 (viet, "CK1", "HTT", 9), (math, "CK1", None, None)):
+            session.add(SubjectResult(year_id=year_id, class_id=class_id, pupil_id=an, subject_id=subject,
+                                      milestone=milestone, level=level, score=score))
+        session.add(SubjectResult(year_id=year_id, class_id=class_id, pupil_id=binh, subject_id=math,
+                                  milestone="GK1", level="CHT", score=None))
+    notices = {n.full_name: n for n in attendance.parent_notices(db, teacher, class_id, D(2026, 11, 1), NOV_30)}
+    an_notice = notices["Nguyễn Văn An"]
+    # CK1 is An's latest milestone with an entered level; Tiếng Việt is tested at CK1, so its score shows.
+    assert an_notice.results == "Kết quả Cuối học kì I: Tiếng Việt: Hoàn thành tốt (9)."
+    assert an_notice.message == an_notice.text + " " + an_notice.results
+    assert an_notice.text.startswith("Lớp 4A, từ 01/11 đến 30/11/2026: em Nguyễn Văn An đi học")
+    assert notices["Phạm Văn Bình"].results == "Kết quả Giữa học kì I: Toán: Chưa hoàn thành."
+    # The office reads the roll but not the marks: attendance only.
+    clerk = attendance.parent_notices(db, people.actors[Role.VAN_THU], class_id, D(2026, 11, 1), NOV_30)
+    assert all(n.results == "" and n.message == n.text for n in clerk)
+    # The exported list to send holds the whole message.
+    import openpyxl
+
+    from nk_desktop.exchange.attendance import export_notices
+
+    assert export_notices(db, teacher, class_id, D(2026, 11, 1), NOV_30, tmp_path / "tb.xlsx") == 2
+    sheet = openpyxl.load_workbook(tmp_path / "tb.xlsx").active
+    assert sheet.cell(4, 4).value == an_notice.message

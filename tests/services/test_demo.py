@@ -16,7 +16,7 @@ from nk_desktop.db import open_database
 from nk_desktop.errors import ValidationError
 from nk_desktop.models import Base
 from nk_desktop.models.accounts import Account, AccountRole
-from nk_desktop.models.attendance import AttendanceMark, MonthSheet, RollCall
+from nk_desktop.models.attendance import AttendanceMark, Club, MonthSheet, RollCall
 from nk_desktop.models.base import is_synced
 from nk_desktop.models.gradebook import (
     CommentTemplate, CorrectionRequest, Evidence, MarkLock, SubjectResult, TraitResult, YearResult,
@@ -138,8 +138,9 @@ def marks_and_roll(session) -> dict[str, list]:
                          m.milestone or "", m.locked, m.reason) for m in session.scalars(select(MarkLock))),
         "corrections": sorted((classes[r.class_id], codes[r.pupil_id], r.field, r.old_value, r.new_value, r.status)
                               for r in session.scalars(select(CorrectionRequest))),
-        "rolls": sorted((classes[r.class_id], r.day, r.session) for r in session.scalars(select(RollCall))),
-        "absences": sorted((classes[m.class_id], m.day, s, codes[m.pupil_id], m.status, m.reason)
+        # A club's rolls and marks have no class ("" here); their session kind is "clb".
+        "rolls": sorted((classes.get(r.class_id, ""), r.day, r.session) for r in session.scalars(select(RollCall))),
+        "absences": sorted((classes.get(m.class_id, ""), m.day, s, codes[m.pupil_id], m.status, m.reason)
                            for m, s in session.execute(select(AttendanceMark, RollCall.session)
                                                        .join(RollCall, RollCall.id == AttendanceMark.roll_id))),
         "sheets": sorted((classes[m.class_id], m.month, m.state) for m in session.scalars(select(MonthSheet))),
@@ -556,8 +557,10 @@ def test_entries_are_made_by_the_people_who_make_them(demo):
             assert first[row_id] == account.get(teacher[(class_id, subject_id)]), (classes[class_id].name, milestone)
         for row_id, class_id in session.execute(select(TraitResult.id, TraitResult.class_id)):
             assert first[row_id] == account.get(classes[class_id].homeroom_id)
-        for row in session.scalars(select(RollCall)):
-            assert first[row.id] == account[classes[row.class_id].homeroom_id]
+        club_teacher = {c.id: c.teacher_id for c in session.scalars(select(Club))}
+        for row in session.scalars(select(RollCall)):  # a class's roll by its homeroom teacher, a club's by its own
+            owner = club_teacher[row.club_id] if row.class_id is None else classes[row.class_id].homeroom_id
+            assert first[row.id] == account[owner]
         assert {username[first[t.id]] for t in session.scalars(select(ScheduledTest))} == {"phohieutruong"}
         assert {username.get(first[m.id]) for m in session.scalars(select(MarkLock))} <= {"hieutruong", "quantri"}
         assert {first[r.id] for r in session.scalars(select(YearResult))} == \
@@ -800,3 +803,20 @@ def test_command_line(tmp_path, monkeypatch, capsys):
     users = capsys.readouterr().out.splitlines()
     assert len(users) == 1 + len(demo_usernames())
     assert any(u.startswith("gv4b,") and u.endswith(",4B") for u in users)
+
+
+def test_two_clubs_meet_weekly_with_their_own_rolls(demo):
+    from nk_desktop.services import clubs
+
+    principal = _principal(demo)
+    with demo.read() as session:
+        cur = _year(session, CURRENT)
+    found = clubs.list_clubs(demo, principal, cur.id)
+    assert [c.name for c in found] == ["Bóng đá mini", "Cờ vua"] and all(c.teacher_name for c in found)
+    for club in found:
+        members = clubs.club_members(demo, principal, club.club_id)
+        assert 11 <= club.members <= 15 and sum(m.left is not None for m in members) == 1
+        totals = clubs.club_totals(demo, principal, club.club_id)
+        assert len(totals.sessions) == club.sessions >= 6
+        assert all(d.month >= 10 and d.weekday() in (2, 4) for d in totals.sessions)
+        assert 80 <= totals.rate < 100

@@ -92,9 +92,10 @@ class Answers:
         return self.answer
 
 
-def make_tab(qtbot, data, username="gvcn4a", *, confirm=None, reason=None, path=None):
+def make_tab(qtbot, data, username="gvcn4a", *, confirm=None, reason=None, path=None, choose=None, edit=None):
     tab = AttendanceTab(data.db, data.actors[username], today=lambda: NOV_30, confirm=confirm or Answers(),
-                        ask_reason=reason or Answers(None), ask_path=path or Answers(None))
+                        ask_reason=reason or Answers(None), ask_path=path or Answers(None),
+                        choose=choose or Answers(None), edit=edit or Answers(None))
     qtbot.addWidget(tab)
     tab.resize(1280, 800)
     tab.show()
@@ -118,7 +119,7 @@ def statuses(data, day=NOV_30, session="sang", actor="gvcn4a"):
 def test_a_roll_is_taken_with_the_keyboard_only(qtbot, data, qtmodeltester):
     tab = make_tab(qtbot, data)
     page = tab.roll_page
-    assert tab.page_titles() == ["Điểm danh hôm nay", "Theo tháng", "Thông báo phụ huynh"]
+    assert tab.page_titles() == ["Điểm danh hôm nay", "Theo tháng", "Câu lạc bộ", "Thông báo phụ huynh"]
     assert page.class_combo.currentText() == "4A" and page.date_edit.text() == "30/11/2026"
     assert page.session_combo.currentText() == "Sáng" and page.weekday_label.text() == "Thứ Hai"
     assert page.state_label.text() == "Chưa điểm danh buổi này"
@@ -204,7 +205,8 @@ def test_a_day_off_is_read_only_with_its_reason(qtbot, data):
 
 def test_the_principal_reads_the_roll_and_its_buttons_stay_off(qtbot, data):
     tab = make_tab(qtbot, data, "hieutruong")
-    assert tab.page_titles() == ["Điểm danh hôm nay", "Theo tháng", "Sổ giấy", "Cảnh báo", "Thông báo phụ huynh"]
+    assert tab.page_titles() == ["Điểm danh hôm nay", "Theo tháng", "Câu lạc bộ", "Sổ giấy", "Cảnh báo",
+                                 "Thông báo phụ huynh"]
     page = tab.roll_page
     assert [page.class_combo.itemText(i) for i in range(page.class_combo.count())] == ["4A", "4B"]
     assert not page.model.editable and not page.save_button.isEnabled()
@@ -283,12 +285,73 @@ def test_confirming_the_month_makes_the_roll_read_only_until_reopened(qtbot, dat
     assert tab.roll_page.model.editable
 
 
+# --- clubs ------------------------------------------------------------------------------------------------
+
+def test_a_club_is_opened_filled_and_its_roll_taken_with_the_keyboard(qtbot, data, qtmodeltester):
+    lan = data.actors["gvcn4a"].staff_id
+    edits = []
+
+    def edit(parent, title, name, teacher_id, teachers):
+        edits.append((title, name, teacher_id, [n for _i, n in teachers]))
+        return "  Cờ vua ", lan
+
+    boss = make_tab(qtbot, data, "hieutruong", edit=edit,
+                    choose=lambda parent, found: [m.pupil_id for m in found if m.class_name == "4A"][:2]
+                    + [m.pupil_id for m in found if m.full_name == "Vũ Minh Châu"])
+    page = boss.show_page(boss.clubs_page)
+    assert page.notice_label.text() == "Chưa có câu lạc bộ nào bạn được xem trong năm học này."
+    assert page.new_button.isVisible() and not page.add_button.isVisible()
+    page.new_button.click()
+    assert edits[0][:3] == ("Mở câu lạc bộ", "", None) and "Trần Thị Lan" in edits[0][3]
+    assert page.club_combo.currentText() == "Cờ vua"
+    assert page.teacher_label.text() == "Phụ trách: Trần Thị Lan"
+    page.add_button.click()
+    assert page.saved_label.text() == "Đã thêm 3 thành viên vào câu lạc bộ Cờ vua."
+    assert [r.cells[:2] for r in page.members_model.rows()] == [
+        ("Nguyễn Văn An", "4A"), ("Phạm Thị Bình", "4A"), ("Vũ Minh Châu", "4B")]
+    assert not page.model.editable  # the principal reads; the teacher in charge takes the roll
+    assert page.notice_label.text() == "Chỉ giáo viên phụ trách câu lạc bộ Cờ vua điểm danh được; bạn đang xem."
+
+    tab = make_tab(qtbot, data)
+    page = tab.show_page(tab.clubs_page)
+    qtmodeltester.check(page.model)
+    qtmodeltester.check(page.totals_model)
+    assert not page.new_button.isVisible() and page.add_button.isVisible()
+    page.date_edit.setDate(D(2026, 11, 28))  # a Saturday: clubs meet then
+    assert page.weekday_label.text() == "Thứ Bảy" and page.state_label.text() == "Chưa điểm danh buổi sinh hoạt này"
+    assert [page.model.index(r, 1).data() for r in range(3)] == [
+        "Nguyễn Văn An (4A)", "Phạm Thị Bình (4A)", "Vũ Minh Châu (4B)"]
+    tab.activateWindow()
+    qtbot.waitUntil(tab.isActiveWindow)
+    page.table.setFocus()
+    qtbot.keyClick(page.table, "K")
+    qtbot.keyClick(page.table, KEY.Key_Down)
+    qtbot.keyClick(page.table, KEY.Key_Down)
+    qtbot.keyClick(page.table, "m")
+    assert page.summary_label.text() == "Sĩ số 3 · Vắng có phép 0 · Không phép 1 · Muộn 1"
+    qtbot.keyClick(page.table, KEY.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert page.saved_label.text() == "Đã lưu điểm danh câu lạc bộ Cờ vua ngày 28/11/2026 (2 thay đổi)."
+    assert page.state_label.text() == "Đã điểm danh buổi sinh hoạt này"
+    totals = {r.cells[0]: r.cells for r in page.totals_model.rows()}
+    assert totals["Nguyễn Văn An"][2:] == ("1", "0", "0", "1", "0", "0,0%")
+    assert totals["Vũ Minh Châu"][2:] == ("1", "1", "0", "0", "1", "100,0%")
+    assert page.totals_label.text() == "1 buổi sinh hoạt đã điểm danh · tỉ lệ chuyên cần 66,7%"
+    # Bình leaves; the session she attended keeps her, the next one does not list her.
+    page.members_table.setCurrentIndex(page.members_model.index(1, 0))
+    page.remove_button.click()
+    assert [r.cells[3] != "" for r in page.members_model.rows()] == [False, False, True]
+    assert page.model.rowCount() == 3
+    page.date_edit.setDate(D(2026, 11, 30))
+    assert [page.model.index(r, 1).data() for r in range(page.model.rowCount())] == [
+        "Nguyễn Văn An (4A)", "Vũ Minh Châu (4B)"]
+
+
 # --- the paper trail, alerts, notices --------------------------------------------------------------------
 
 def test_the_clerk_follows_the_paper_trail_late_classes_in_red(qtbot, data, qtmodeltester):
     attendance.confirm_month(data.db, data.actors["gvcn4a"], data.class_4a, "2026-11", on=NOV_30)
     tab = make_tab(qtbot, data, "vanthu")
-    assert tab.page_titles() == ["Điểm danh hôm nay", "Theo tháng", "Sổ giấy", "Thông báo phụ huynh"]
+    assert tab.page_titles() == ["Điểm danh hôm nay", "Theo tháng", "Câu lạc bộ", "Sổ giấy", "Thông báo phụ huynh"]
     page = tab.show_page(tab.paper_page)
     qtmodeltester.check(page.model)
     assert page.month_combo.currentText() == "Tháng 11/2026"  # its last day: this month's sheet is in play
@@ -319,6 +382,29 @@ def test_alerts_for_the_principal(qtbot, data, qtmodeltester):
     assert ("Vắng liên tiếp", "4A", "Trần Thị Dung",
             "Trần Thị Dung (lớp 4A) vắng 4 ngày học liên tiếp đến ngày 27/11/2026.") in cells
     assert page.count_label.text().startswith("Ngày 30/11/2026: 1 học sinh vắng liên tiếp")
+
+
+def test_the_principal_sets_the_alert_thresholds_others_read_them(qtbot, data):
+    tab = make_tab(qtbot, data, "hieutruong")
+    page = tab.show_page(tab.alerts_page)
+    assert (page.percent_spin.value(), page.streak_spin.value()) == (20, 3)
+    assert not page.percent_spin.isReadOnly() and not page.save_limits_button.isEnabled()
+    streaks = [r for r in page.model.rows() if r.cells[0] == "Vắng liên tiếp"]
+    assert [r.cells[2] for r in streaks] == ["Trần Thị Dung"]  # 4 days in a row
+    page.streak_spin.setValue(5)
+    page.percent_spin.setValue(50)
+    assert page.save_limits_button.isEnabled()
+    page.save_limits_button.click()
+    limits = attendance.alert_thresholds(data.db, data.actors["hieutruong"], data.year.id)
+    assert (limits.percent, limits.streak_days) == (50, 5)
+    assert page.limits_label.text() == "Đã lưu: vắng quá 50% số ngày học hoặc 5 ngày liên tiếp."
+    assert not [r for r in page.model.rows() if r.cells[0] == "Vắng liên tiếp"]  # 4 < 5: the alert is gone
+    # The vice-principal sees the thresholds, read-only, and no button.
+    vice = make_tab(qtbot, data, "phohieutruong")
+    other = vice.show_page(vice.alerts_page)
+    assert (other.percent_spin.value(), other.streak_spin.value()) == (50, 5)
+    assert other.percent_spin.isReadOnly() and other.streak_spin.isReadOnly()
+    assert not other.save_limits_button.isVisible() and other.limits_label.text() == "Hiệu trưởng đặt các ngưỡng này."
 
 
 def test_parent_notices_copied_and_exported(qtbot, data, tmp_path, qtmodeltester):

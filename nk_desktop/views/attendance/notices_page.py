@@ -102,13 +102,13 @@ class NoticesPage(QWidget):
                                                          first, last)
             except NKError as error:
                 self._notice(str(error))
-        self.model.set_rows([ListRow((str(n), notice.full_name, notice.parent_phone, notice.text), notice)
+        self.model.set_rows([ListRow((str(n), notice.full_name, notice.parent_phone, notice.message), notice)
                              for n, notice in enumerate(self.notices, start=1)])
         for button in (self.copy_button, self.export_button):
             button.setEnabled(bool(self.notices))
 
     def all_text(self) -> str:
-        return "\n\n".join(notice.text for notice in self.notices)
+        return "\n\n".join(notice.message for notice in self.notices)
 
     def copy_all(self) -> None:
         QGuiApplication.clipboard().setText(self.all_text())

@@ -39,6 +39,39 @@ def summary_text(counts: dict[str, int], size: int) -> str:
         n=size, p=counts.get("P", 0), k=counts.get("K", 0), m=counts.get("M", 0))
 
 
+def mark_key(table: QAbstractItemView, model: RollModel, event: QEvent) -> bool:
+    """P, K, M mark the current pupil, Space/Delete clears; in "Lí do", Delete clears the reason.
+
+    True when the key was used (the table must not see it); typing in "Lí do" opens the editor.
+    """
+    if event.type() != QEvent.Type.KeyPress or event.modifiers() & _MODIFIERS:
+        return False
+    index = table.currentIndex()
+    if not index.isValid() or not model.editable:
+        return False
+    letter = event.text().strip().upper()
+    if index.column() == REASON:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            model.set_reason(index.row(), "")
+            return True
+        return False  # typing opens the reason's editor
+    if letter in STATUSES:
+        model.set_status(index.row(), letter)
+        return True
+    if event.key() in _CLEAR_KEYS:
+        model.set_status(index.row(), "")
+        return True
+    return False
+
+
+def commit_editor(table: QAbstractItemView) -> None:
+    """Ctrl+S while typing a reason: the text typed so far is part of the roll."""
+    editor = QApplication.focusWidget()
+    if editor is not None and editor is not table and table.isAncestorOf(editor):
+        table.commitData(editor)
+        table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+
 class RollPage(QWidget):
     """Today's roll (or any past day's) for one class and session."""
 
@@ -198,31 +231,14 @@ class RollPage(QWidget):
     # --- keyboard ---------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and not event.modifiers() & _MODIFIERS:
-            index = self.table.currentIndex()
-            if index.isValid() and self.model.editable:
-                letter = event.text().strip().upper()
-                if index.column() == REASON:
-                    if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-                        self.model.set_reason(index.row(), "")
-                        return True
-                    return False  # typing opens the reason's editor
-                if letter in STATUSES:
-                    self.model.set_status(index.row(), letter)
-                    return True
-                if event.key() in _CLEAR_KEYS:
-                    self.model.set_status(index.row(), "")
-                    return True
+        if watched is self.table and mark_key(self.table, self.model, event):
+            return True
         return super().eventFilter(watched, event)
 
     # --- saving ------------------------------------------------------------------------------
 
     def _commit_editor(self) -> None:
-        """Ctrl+S while typing a reason: the text typed so far is part of the roll."""
-        editor = QApplication.focusWidget()
-        if editor is not None and editor is not self.table and self.table.isAncestorOf(editor):
-            self.table.commitData(editor)
-            self.table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        commit_editor(self.table)
 
     def _take(self, roll: Roll) -> bool:
         """One ``take_roll`` call with the marks on screen; the outcome said under the list."""

@@ -2,7 +2,8 @@
 
 Each sub-tab is a page with one service call per load, reloaded when it is shown (the roll
 page keeps marks not saved yet).  Which pages an actor sees follows the roles: everyone
-with the tab takes or reads rolls and months and writes parent notices; the paper trail is
+with the tab takes or reads rolls and months and writes parent notices, and sees the clubs it
+runs or may read (the page says when there is none); the paper trail is
 for the office and the principal, the alerts for the principal and vice-principals.
 The class chosen on one page is followed by the others.
 """
@@ -23,6 +24,7 @@ from nk_desktop.i18n import _
 from nk_desktop.services import pupils, school
 from nk_desktop.services.permissions import Action, Role, may
 from nk_desktop.views.attendance.alerts_page import AlertsPage
+from nk_desktop.views.attendance.clubs_page import ChoosePupils, ClubsPage, EditClub, choose_pupils, edit_club
 from nk_desktop.views.attendance.common import AskPath, AskText, Confirm, Context, ask_save_path, ask_text
 from nk_desktop.views.attendance.month_page import MonthPage
 from nk_desktop.views.attendance.notices_page import NoticesPage
@@ -42,7 +44,8 @@ def sees_alerts(actor: Actor) -> bool:
 class AttendanceTab(QWidget):
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
                  today: Callable[[], dt.date] = clock.today, confirm: Confirm = ask, ask_reason: AskText = ask_text,
-                 ask_path: AskPath = ask_save_path):
+                 ask_path: AskPath = ask_save_path, choose: ChoosePupils = choose_pupils,
+                 edit: EditClub = edit_club):
         super().__init__(parent)
         self.context = self._context(db, actor, today, confirm, ask_reason, ask_path)
         layout = QVBoxLayout(self)
@@ -52,10 +55,12 @@ class AttendanceTab(QWidget):
         layout.addWidget(self.tabs)
         self.roll_page = RollPage(self.context, self)
         self.month_page = MonthPage(self.context, self)
+        self.clubs_page = ClubsPage(self.context, self, choose=choose, edit=edit)
         self.paper_page = PaperPage(self.context, self) if sees_paper_trail(actor) else None
         self.alerts_page = AlertsPage(self.context, self) if sees_alerts(actor) else None
         self.notices_page = NoticesPage(self.context, self)
         pages = ((self.roll_page, _("Điểm danh hôm nay")), (self.month_page, _("Theo tháng")),
+                 (self.clubs_page, _("Câu lạc bộ")),
                  (self.paper_page, _("Sổ giấy")), (self.alerts_page, _("Cảnh báo")),
                  (self.notices_page, _("Thông báo phụ huynh")))
         for page, title in pages:
