@@ -62,16 +62,16 @@ def render_all(data) -> list[bytes]:
 
 def _sheet_rows(summary) -> tuple[list[str], list[list[str]], list[list[str]]]:
     """(header labels, pupil rows, total rows) as plain strings in print order."""
-    from nk_desktop.printing.tong_hop import GENERAL_SHORT, QUALITY_SHORT, SPECIFIC_SHORT
+    from nk_desktop.printing.tong_hop import LEVEL_HEAD, SCORE_HEAD, TRAIT_GROUPS, TRAIT_PRINT_ORDER, YEAR_END_HEADS
 
     head = ["STT", "Họ và tên học sinh"]
     for subject in summary.subjects:
-        head.append(f"{subject.name} Mức")
+        head.append(f"{subject.name} {LEVEL_HEAD}")
         if subject.tested:
-            head.append(f"{subject.name} Điểm")
-    head += list(QUALITY_SHORT + GENERAL_SHORT + SPECIFIC_SHORT)
+            head.append(f"{subject.name} {SCORE_HEAD}")
+    head += [name for _group, names, _indexes in TRAIT_GROUPS for name in names]
     if summary.year_end:
-        head += ["Đánh giá kết quả giáo dục", "Khen thưởng", "Hoàn thành chương trình lớp học"]
+        head += list(YEAR_END_HEADS)
     head.append("Ghi chú")
     rows = []
     for row in summary.rows:
@@ -80,7 +80,8 @@ def _sheet_rows(summary) -> tuple[list[str], list[list[str]], list[list[str]]]:
             cells.append(row.levels.get(subject.code, ""))
             if subject.tested:
                 cells.append(row.scores.get(subject.code, ""))
-        cells += list(row.traits or [""] * 15)
+        traits = row.traits or [""] * 15
+        cells += [traits[n] for n in TRAIT_PRINT_ORDER]
         if summary.year_end:
             cells += [row.overall, row.award, row.completion]
         cells.append(row.note)

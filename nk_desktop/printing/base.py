@@ -158,10 +158,12 @@ def _build_styles() -> dict[str, ParagraphStyle]:
 
 
 def date_line(place: str, day: dt.date | None) -> str:
-    """"Cầu Đất, ngày 05 tháng 01 năm 2027" (dotted blanks when the date is to be written by hand)."""
+    """"Cầu Đất, ngày 05 tháng 01 năm 2027", "…, ngày 24 tháng 9 năm 2026" (dotted blanks when the date is to be
+    written by hand).  Nghị định 30/2020: a zero before days under 10 and before months 1 and 2 only."""
     if day is None:
         return f"{place}, ngày ..... tháng ..... năm ........"
-    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def header_block(header: SchoolHeader, width: float, st: dict[str, ParagraphStyle]) -> Table:

@@ -22,8 +22,15 @@ from nk_desktop.printing.base import (
 )
 
 QUALITY_SHORT = ("Yêu nước", "Nhân ái", "Chăm chỉ", "Trung thực", "Trách nhiệm")
-GENERAL_SHORT = ("Tự chủ, tự học", "Giao tiếp, hợp tác", "GQVĐ, sáng tạo")
+GENERAL_SHORT = ("Tự chủ và tự học", "Giao tiếp và hợp tác", "Giải quyết vấn đề và sáng tạo")
 SPECIFIC_SHORT = ("Ngôn ngữ", "Tính toán", "Khoa học", "Công nghệ", "Tin học", "Thẩm mĩ", "Thể chất")
+# TT27 Phụ lục 2: the competencies (general, then specific) before the qualities.  ``SummaryRow.traits``
+# is in the order of assessment_rules.TRAITS (5 qualities, 3 general, 7 specific); this is the print order.
+TRAIT_GROUPS = (("Năng lực chung", GENERAL_SHORT, range(5, 8)), ("Năng lực đặc thù", SPECIFIC_SHORT, range(8, 15)),
+                ("Phẩm chất chủ yếu", QUALITY_SHORT, range(0, 5)))
+TRAIT_PRINT_ORDER = tuple(n for _group, _names, indexes in TRAIT_GROUPS for n in indexes)
+YEAR_END_HEADS = ("Đánh giá kết quả giáo dục", "Khen thưởng", "Hoàn thành chương trình lớp học/Lên lớp")
+LEVEL_HEAD, SCORE_HEAD = "Mức đạt được", "Điểm KTĐK"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +78,7 @@ def _columns(summary: ClassSummary) -> list[str]:
         keys.append(f"L:{subject.code}")
         if subject.tested:
             keys.append(f"S:{subject.code}")
-    keys += [f"T:{n}" for n in range(15)]
+    keys += [f"T:{n}" for n in TRAIT_PRINT_ORDER]
     if summary.year_end:
         keys += ["overall", "award", "completion"]
     keys.append("note")
@@ -101,23 +108,22 @@ def _header_rows(summary: ClassSummary, keys: list[str], st,
         width = 2 if subject.tested else 1
         top.append(cell(subject.name, "head", index, width))
         top += [""] * (width - 1)
-        sub.append(cell("Mức", "cell_center", index))
+        sub.append(cell(LEVEL_HEAD, "cell_center", index))
         if subject.tested:
-            sub.append(cell("Điểm", "cell_center", index + 1))
+            sub.append(cell(SCORE_HEAD, "cell_center", index + 1))
         if width == 2:
             spans.append(("SPAN", (index, 0), (index + 1, 0)))
         else:
             spans.append(("SPAN", (index, 0), (index, 0)))
         index += width
-    for group, names in (("Phẩm chất chủ yếu", QUALITY_SHORT), ("Năng lực chung", GENERAL_SHORT),
-                         ("Năng lực đặc thù", SPECIFIC_SHORT)):
+    for group, names, _indexes in TRAIT_GROUPS:
         top.append(cell(group, "head", index, len(names)))
         top += [""] * (len(names) - 1)
         sub += [cell(n, "cell_center", index + k) for k, n in enumerate(names)]
         spans.append(("SPAN", (index, 0), (index + len(names) - 1, 0)))
         index += len(names)
     if summary.year_end:
-        for title in ("Đánh giá kết quả giáo dục", "Khen thưởng", "Hoàn thành chương trình lớp học"):
+        for title in YEAR_END_HEADS:
             top.append(cell(title, "head", index))
             sub.append("")
             spans.append(("SPAN", (index, 0), (index, 1)))
