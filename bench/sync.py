@@ -173,9 +173,10 @@ def _import_figures(folder: Path) -> list[Figure]:
 
     def baseline(i: int) -> None:
         conn = common.raw_connection(base)
-        with conn:
-            conn.executemany(f"INSERT INTO subject_result ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                             rows)
+        conn.execute("BEGIN")  # one transaction (the connection is in autocommit mode)
+        conn.executemany(f"INSERT INTO subject_result ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                         rows)
+        conn.execute("COMMIT")
         conn.close()
 
     common.progress(f"sync: import {OPS_BIG:,} ops ({heavy} runs)")

@@ -18,10 +18,11 @@ from typing import Iterator
 from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from nk_desktop import paths
 from nk_desktop.actor import Actor
-from nk_desktop.errors import DatabaseVersionError
+from nk_desktop.errors import DatabaseVersionError, NKError
 from nk_desktop.i18n import _
 from nk_desktop.models import Base
 from nk_desktop.models.journal import LocalState
@@ -42,7 +43,7 @@ def database_url(path: str | os.PathLike | None = None) -> str:
 # The newest migration of this version of the application.  Checked against the scripts by
 # tests/services/test_migrations.py; knowing it here lets an up-to-date file open without
 # importing Alembic at all (a third of the start-up time otherwise).
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 
 def alembic_config():
@@ -63,6 +64,15 @@ def _sqlite_pragmas(dbapi_connection, strict: bool) -> None:
     cursor.close()
     if strict:
         capture.install_authorizer(dbapi_connection)
+
+
+class StaleRecord(NKError):
+    """Someone else saved the same record since it was read (optimistic version, PostgreSQL mode)."""
+
+    def __init__(self, message: str | None = None, *, table: str = "", row_ids: tuple = ()):
+        super().__init__(message or _("Người khác vừa sửa bản ghi này trong lúc bạn đang sửa; thay đổi của bạn "
+                                      "chưa được lưu. Hãy tải lại để xem giá trị mới rồi nhập lại."))
+        self.table, self.row_ids = table, tuple(row_ids)  # what to reload (empty: not known)
 
 
 class Database:
@@ -117,6 +127,9 @@ class Database:
         try:
             yield session
             session.commit()
+        except StaleDataError as error:  # an UPDATE … WHERE version = N found the row moved on
+            session.rollback()
+            raise StaleRecord() from error
         except BaseException:
             session.rollback()
             raise
@@ -207,4 +220,4 @@ def open_database(path: str | os.PathLike | None = None, *, url: str | None = No
     return database
 
 
-__all__ = ["Database", "open_database", "database_url", "Base"]
+__all__ = ["Database", "StaleRecord", "open_database", "database_url", "Base"]

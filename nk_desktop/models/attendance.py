@@ -41,6 +41,10 @@ class AttendanceMark(Synced, Base):
     status: Mapped[str] = mapped_column(String(2), default="", info=label("Điểm danh"))
     reason: Mapped[str] = mapped_column(Text, default="", info=label("Lí do"))
 
+    # Optimistic version (PostgreSQL mode): a save made from a stale copy is refused, not silently lost.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", info=label("Phiên bản", meta=True))
+    __mapper_args__ = {"version_id_col": version}
+
     def audit_label(self) -> str:
         return getattr(self, "label_for_audit", None) or f"điểm danh ngày {self.day:%d/%m/%Y}"
 

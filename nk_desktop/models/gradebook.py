@@ -24,6 +24,9 @@ class SubjectResult(Synced, Base):
     level: Mapped[str | None] = mapped_column(String(4), info=label("Mức đạt được"))
     score: Mapped[int | None] = mapped_column(Integer, info=label("Điểm KTĐK"))
     comment: Mapped[str] = mapped_column(Text, default="", info=label("Nhận xét"))
+    # Optimistic version (PostgreSQL mode): a save made from a stale copy is refused, not silently lost.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", info=label("Phiên bản", meta=True))
+    __mapper_args__ = {"version_id_col": version}
 
     def audit_label(self) -> str:
         # Services name the pupil and subject when they have them loaded (no query at flush time).
@@ -45,6 +48,9 @@ class TraitResult(Synced, Base):
     milestone: Mapped[str] = mapped_column(String(4), info=label("Thời điểm"))
     level: Mapped[str | None] = mapped_column(String(4), info=label("Mức đạt được"))
     comment: Mapped[str] = mapped_column(Text, default="", info=label("Nhận xét"))
+    # Optimistic version (PostgreSQL mode): a save made from a stale copy is refused, not silently lost.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", info=label("Phiên bản", meta=True))
+    __mapper_args__ = {"version_id_col": version}
 
     def audit_label(self) -> str:
         return getattr(self, "label_for_audit", None) or f"phẩm chất, năng lực ({self.milestone})"
@@ -71,6 +77,9 @@ class YearResult(Synced, Base):
     reassessed_on: Mapped[dt.date | None] = mapped_column(Date, info=label("Ngày đánh giá bổ sung"))
     decision: Mapped[str] = mapped_column(String(16), default="", info=label("Quyết định của Hiệu trưởng"))
     approved: Mapped[bool] = mapped_column(Boolean, default=False, info=label("Đã phê duyệt"))
+    # Optimistic version (PostgreSQL mode): a save made from a stale copy is refused, not silently lost.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", info=label("Phiên bản", meta=True))
+    __mapper_args__ = {"version_id_col": version}
 
     def audit_label(self) -> str:
         return "kết quả cuối năm"

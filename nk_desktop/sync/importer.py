@@ -33,6 +33,8 @@ from nk_desktop.sync.ops import DELETED_TEXT, canonical, codec
 from nk_desktop.sync.outbox import AUTHORITY_TABLES, BIRTH, CHUNK
 from nk_desktop.sync.share import NODES, Share
 
+VERSION = "version"  # the optimistic version column of the official records
+CACHE_KIB = 64 * 1024  # SQLite page cache of the importing connection
 SYNCED_TABLES = {m.local_table.name: m.local_table for m in Base.registry.mappers if is_synced(m.class_)}
 
 
@@ -198,6 +200,7 @@ class Importer:
             raw = conn.connection.driver_connection
             if self._history is None:
                 self._history = History(raw)
+            raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # the heads, applied ids and audit indexes stay in memory
             capture._allow_raw_writes(True)
             try:
                 # Fast path: the segment's row writes batched (one executemany per statement).  A foreign key
@@ -395,13 +398,19 @@ class SegmentApplier:
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             self._refuse(op, _("Thao tác mang giá trị không hợp lệ cho cột của bảng “{t}”.").format(t=tbl))
             return True
-        if row_now is None and op["k"] != "ins" and not table_codec.required <= set(values):
+        if row_now is None and op["k"] != "ins" and not table_codec.required - {VERSION} <= set(values):
             self._refuse(op, _("Bản ghi này chưa có trên máy (bản ghi gốc bị giữ lại hoặc chưa tới)."))
             return True
         if row_now is None:
             write = (_insert_sql(table.name, tuple(values)), (row, *values.values()))
         elif values:
-            write = (_update_sql(table.name, tuple(values)), (*values.values(), row))
+            if VERSION in _column_set(table_codec):
+                # A received change moves this PC's optimistic version too, so an edit made from a copy read
+                # before it is refused (db.StaleRecord) instead of silently overwriting it.
+                values.pop(VERSION, None)
+                write = (_update_sql(table.name, tuple(values), True), (*values.values(), row))
+            else:
+                write = (_update_sql(table.name, tuple(values)), (*values.values(), row))
         else:
             write = None
         try:
@@ -578,8 +587,9 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _update_sql(table: str, columns: tuple[str, ...]) -> str:
-    return f'UPDATE "{table}" SET {", ".join(f"{c} = ?" for c in columns)} WHERE id = ?'
+def _update_sql(table: str, columns: tuple[str, ...], bump: bool = False) -> str:
+    sets = [f"{c} = ?" for c in columns] + ([f"{VERSION} = {VERSION} + 1"] if bump else [])
+    return f'UPDATE "{table}" SET {", ".join(sets)} WHERE id = ?'
 
 
 _EPOCH = dt.datetime(1970, 1, 1)

@@ -41,7 +41,9 @@ LWW_TABLES = frozenset({"comment_template", "attendance_setting"})
 # Insert-only ledgers (evidence attached to a correction is never edited, only added).
 LEDGER_TABLES = frozenset({"evidence"})
 # Bookkeeping columns: the highest (t, id) wins, concurrent edits of other fields must not clash on them.
-BOOKKEEPING = frozenset({"created_at", "created_by", "updated_at", "updated_by", "folded_name"})
+# ``version`` (official records' optimistic version, for the PostgreSQL mode) is each database's own counter: an
+# op may carry it (an insert does), but it never decides anything and never clashes.
+BOOKKEEPING = frozenset({"created_at", "created_by", "updated_at", "updated_by", "folded_name", "version"})
 
 
 def table_policy(table: str) -> Policy:

@@ -74,8 +74,10 @@ class PC:
             return session.get(SubjectResult, ids.results[pupil])
 
     def rows(self, table: str) -> list[tuple]:
+        """The table's rows without ``version``: each database's own optimistic counter (it need not converge)."""
         with self.db.engine.connect() as conn:
-            return sorted(tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table}"))
+            columns = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})") if r[1] != "version"]
+            return sorted(tuple(r) for r in conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM {table}"))
 
     def sync_state(self) -> dict[str, list[tuple]]:
         with self.db.engine.connect() as conn:
