@@ -36,6 +36,7 @@ from nk_desktop.db import Database
 from nk_desktop.errors import ValidationError
 from nk_desktop.exchange import workbook as xl
 from nk_desktop.i18n import _
+from nk_desktop.models.journal import LocalState
 from nk_desktop.models.pupils import Enrolment, Pupil
 from nk_desktop.models.school import SchoolClass, SchoolYear
 from nk_desktop.services import pupils as pupil_service
@@ -471,6 +472,9 @@ class ImportPlan:
     class_id: uuid.UUID | None
     start_date: dt.date  # new stays in a class begin on the year's first day
     rows: tuple[PlanRow, ...]
+    # The audit chain head when the plan was made: every write (local or synced in) moves it, so
+    # an unchanged head at apply time means the plan still holds ("" = unknown: plan again).
+    journal_head: str = ""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -509,11 +513,14 @@ def apply_import(db: Database, actor: Actor, plan: ImportPlan) -> dict[str, int]
     if plan.errors:
         raise ImportRefused(plan)
     with db.write(actor) as session:
-        fresh = _plan(session, actor, plan.parsed, plan.year_id, plan.class_id)
-        if fresh.errors:
-            raise ImportRefused(fresh)
-        if _signature(fresh) != _signature(plan):
-            raise ValidationError(_("Dữ liệu học sinh đã thay đổi từ lúc xem trước; hãy xem trước lại rồi nhập."))
+        fresh = plan
+        if not plan.journal_head or _journal_head(session, lock=True) != plan.journal_head:
+            # Something was written since the preview: plan again and compare.
+            fresh = _plan(session, actor, plan.parsed, plan.year_id, plan.class_id)
+            if fresh.errors:
+                raise ImportRefused(fresh)
+            if _signature(fresh) != _signature(plan):
+                raise ValidationError(_("Dữ liệu học sinh đã thay đổi từ lúc xem trước; hãy xem trước lại rồi nhập."))
         _write(session, fresh)
     return fresh.counts
 
@@ -527,6 +534,13 @@ def import_pupils(db: Database, actor: Actor, parsed: ParsedFile, year_id: uuid.
             raise ImportRefused(plan)
         _write(session, plan)
     return plan
+
+
+def _journal_head(session: Session, *, lock: bool = False) -> str:
+    """The audit chain head ("seq:hash"; a database never written yet: seq 0)."""
+    query = select(LocalState.value).where(LocalState.key == "audit_head")
+    head = session.scalar(query.with_for_update() if lock else query)
+    return head or "0:"
 
 
 def _signature(plan: ImportPlan) -> list[tuple]:
@@ -573,6 +587,7 @@ class _Index:
 
 def _plan(session: Session, actor: Actor, parsed: ParsedFile, year_id: uuid.UUID,
           class_id: uuid.UUID | None) -> ImportPlan:
+    head = _journal_head(session)  # first: a write after it shows as a changed head
     year = get_live(session, SchoolYear, year_id, _("năm học"))
     classes = {c.name: c for c in session.scalars(select(SchoolClass).where(
         SchoolClass.year_id == year.id, SchoolClass.deleted.is_(False)))}
@@ -613,7 +628,7 @@ def _plan(session: Session, actor: Actor, parsed: ParsedFile, year_id: uuid.UUID
             rows.append(PlanRow(row.row, row.name, class_name, "error", problem))
             continue
         rows.append(_plan_row(row, target, index, seen, year, class_names))
-    return ImportPlan(parsed, year.id, class_id, year.start_date, tuple(rows))
+    return ImportPlan(parsed, year.id, class_id, year.start_date, tuple(rows), head)
 
 
 def _in_file_duplicate(row: ParsedRow, seen: dict[tuple, int]) -> str:
