@@ -295,9 +295,10 @@ def run() -> list[Figure]:
         profile = work / "profile"
         common.progress(f"printing: LibreOffice converting the same {classes} sheets (first run sets up a profile)")
         convert(binary, source, work, profile)  # warm-up: the profile is created once
-        lo_t = common.repeat(lambda i: convert(binary, source, work, profile), n, warmup=0)
+        # interleaved, so that a change of machine load touches both alike
+        lo_subject, lo_t = common.compare(lambda i: render_all(data), lambda i: convert(binary, source, work, profile),
+                                          n, warmup=0)
         lo_pages = page_count((work / "tong-hop.pdf").read_bytes())
-        lo_subject = common.repeat(lambda i: render_all(data), n, warmup=0)
         figures.append(Figure(f"Bảng tổng hợp, {classes} classes vs LibreOffice headless (.xlsx → PDF)",
                               common.median_ms(lo_subject), f"soffice --convert-to pdf ({lo_pages} pages)",
                               common.median_ms(lo_t), Target.at_most_ratio(0.2),

@@ -135,6 +135,7 @@ def _header_rows(summary: ClassSummary, keys: list[str], st,
 
 
 NAME_WIDTH = 42 * mm
+CELL_FONT = 7.5
 CELL_PADDING = 1.5  # grid_style's left and right padding
 
 
@@ -224,10 +225,11 @@ def table(summary: ClassSummary, st, width: float) -> GridTable:
     head, spans = _header_rows(summary, keys, st, col_widths)
     by_key = dict(zip(keys, col_widths))
     body = [_cells(summary, row, keys, st, by_key) for row in summary.rows]
-    grid = GridTable(head + body + _totals(summary, keys, st), colWidths=col_widths, repeatRows=2, splitByRow=1)
+    grid = GridTable(head + body + _totals(summary, keys, st), colWidths=col_widths, repeatRows=2, splitByRow=1,
+                     cell_font_size=CELL_FONT)
     header_fonts = [("FONTSIZE", (0, 0), (-1, 0), st["head"].fontSize), ("LEADING", (0, 0), (-1, 0), st["head"].leading),
                     ("FONTNAME", (2, 1), (-1, 1), st["cell_center"].fontName)]
-    grid.setStyle(TableStyle(grid_style(2) + header_fonts + spans + [("ALIGN", (1, 2), (1, -1), "LEFT")]))
+    grid.setStyle(TableStyle(grid_style(2, CELL_FONT, cells=False) + header_fonts + spans + [("ALIGN", (1, 2), (1, -1), "LEFT")]))
     return grid
 
 
