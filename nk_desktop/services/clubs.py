@@ -16,7 +16,8 @@ pupil who leaves later stays in the sessions they attended.
 
 Membership: ``club_member`` has no date columns (and this work adds no migration), so a
 pupil's joining and leaving dates are the days they were recorded, read from the record's
-``created_at`` and, for a pupil who left, the tombstone's ``updated_at``.  Leaving keeps the
+``created_at`` (or the first session they are on, if earlier) and, for a pupil who left, the
+tombstone's ``updated_at`` (the members list also gives their last session).  Leaving keeps the
 record (a tombstone, never a hard delete) and every session it appears in; joining again makes
 a new record.  Closing a club is likewise its tombstone: its sessions and totals stay readable.
 """
@@ -187,8 +188,10 @@ class Member:
     pupil_id: uuid.UUID
     full_name: str
     class_name: str
-    joined: dt.date
-    left: dt.date | None  # None while a member
+    joined: dt.date  # the first session on the club's list, or the day the pupil was added if earlier
+    left: dt.date | None  # the day the leaving was recorded; None while a member
+    sessions: int = 0  # sessions of the club the pupil was on the list of
+    last_session: dt.date | None = None
 
 
 def _enrolled_in_year(session: Session, year_id: uuid.UUID, pupil_ids, on: dt.date) -> dict[uuid.UUID, tuple[Pupil, str]]:
@@ -230,8 +233,23 @@ def club_members(db: Database, actor: Actor, club_id: uuid.UUID, *, include_left
             query = query.where(ClubMember.deleted.is_(False))
         rows = session.execute(query).all()
         classes = _class_names(session, club.year_id, {p.id for _m, p in rows})
-    members = [Member(p.id, p.full_name, classes.get(p.id, ""), to_local(m.created_at).date(),
-                      to_local(m.updated_at).date() if m.deleted else None) for m, p in rows]
+        attended: dict[uuid.UUID, list[dt.date]] = {}
+        for pupil_id, day in session.execute(select(AttendanceMark.pupil_id, RollCall.day).join(
+                RollCall, RollCall.id == AttendanceMark.roll_id).where(
+                RollCall.club_id == club_id, RollCall.deleted.is_(False), AttendanceMark.deleted.is_(False))):
+            attended.setdefault(pupil_id, []).append(day)
+    # A pupil's stints, oldest first: the first one also starts at their first session (data from before
+    # memberships were recorded, or recorded late); each later one at the day it was recorded.
+    members, seen = [], set()
+    for m, p in sorted(rows, key=lambda mp: mp[0].created_at):
+        days = sorted(attended.get(p.id, []))
+        recorded = to_local(m.created_at).date()
+        joined = recorded if p.id in seen or not days else min(recorded, days[0])
+        seen.add(p.id)
+        left = to_local(m.updated_at).date() if m.deleted else None
+        own = [d for d in days if d >= joined and (left is None or d <= left)]
+        members.append(Member(p.id, p.full_name, classes.get(p.id, ""), joined, left, len(own),
+                              own[-1] if own else None))
     pupils = {p.id: p for _m, p in rows}
     current = sorted((m for m in members if m.left is None), key=lambda m: _sort_key(pupils[m.pupil_id]))
     gone = sorted((m for m in members if m.left is not None), key=lambda m: m.left, reverse=True)

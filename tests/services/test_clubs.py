@@ -97,6 +97,9 @@ def test_a_session_roll_keeps_its_own_member_list_and_never_touches_the_class_bo
     assert clubs.take_club_roll(db, club.teacher, club.id, day1, {club.an: ("P", "Ốm")}, on=ON) == 2
     with pytest.raises(ValidationError, match="Chưa đến"):
         clubs.take_club_roll(db, club.teacher, club.id, D(2026, 12, 5), {}, on=ON)
+    members = {m.full_name: m for m in clubs.club_members(db, principal, club.id)}
+    assert (members["Lê Văn Cường"].sessions, members["Lê Văn Cường"].last_session) == (1, day1)
+    assert members["Nguyễn Văn An"].sessions == 2 and members["Nguyễn Văn An"].joined <= day1  # from its first session
     totals = clubs.club_totals(db, principal, club.id)
     rows = {r.full_name: r for r in totals.rows}
     assert totals.sessions == [day1, day2]

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from nk_desktop.actor import SYSTEM
 from nk_desktop.db import open_database
-from nk_desktop.services import accounts, attendance, pupils, school, staff
+from nk_desktop.services import accounts, attendance, clubs, pupils, school, staff
 from nk_desktop.services.permissions import Action, Role
 from nk_desktop.services.setup import init_school
 from nk_desktop.views import registry
@@ -291,9 +291,11 @@ def test_a_club_is_opened_filled_and_its_roll_taken_with_the_keyboard(qtbot, dat
     lan = data.actors["gvcn4a"].staff_id
     edits = []
 
+    answers = [("  Cờ vua ", lan), ("Bóng đá mini", None), ("Bóng đá", None)]
+
     def edit(parent, title, name, teacher_id, teachers):
         edits.append((title, name, teacher_id, [n for _i, n in teachers]))
-        return "  Cờ vua ", lan
+        return answers.pop(0)
 
     boss = make_tab(qtbot, data, "hieutruong", edit=edit,
                     choose=lambda parent, found: [m.pupil_id for m in found if m.class_name == "4A"][:2]
@@ -305,6 +307,13 @@ def test_a_club_is_opened_filled_and_its_roll_taken_with_the_keyboard(qtbot, dat
     assert edits[0][:3] == ("Mở câu lạc bộ", "", None) and "Trần Thị Lan" in edits[0][3]
     assert page.club_combo.currentText() == "Cờ vua"
     assert page.teacher_label.text() == "Phụ trách: Trần Thị Lan"
+    page.new_button.click()  # a second club: the list shows the one just opened, then the renamed one
+    assert page.club_combo.currentText() == "Bóng đá mini" and page.teacher_label.text() == "Phụ trách: chưa phân công"
+    page.rename_button.click()
+    assert edits[2][:3] == ("Sửa câu lạc bộ Bóng đá mini", "Bóng đá mini", None)
+    assert [page.club_combo.itemText(i) for i in range(2)] == ["Bóng đá", "Cờ vua"]
+    assert page.club_combo.currentText() == "Bóng đá"
+    assert page.select_club(page.infos[1].club_id) and page.club_combo.currentText() == "Cờ vua"
     page.add_button.click()
     assert page.saved_label.text() == "Đã thêm 3 thành viên vào câu lạc bộ Cờ vua."
     assert [r.cells[:2] for r in page.members_model.rows()] == [
@@ -339,7 +348,7 @@ def test_a_club_is_opened_filled_and_its_roll_taken_with_the_keyboard(qtbot, dat
     # Bình leaves; the session she attended keeps her, the next one does not list her.
     page.members_table.setCurrentIndex(page.members_model.index(1, 0))
     page.remove_button.click()
-    assert [r.cells[3] != "" for r in page.members_model.rows()] == [False, False, True]
+    assert [r.cells[4] != "" for r in page.members_model.rows()] == [False, False, True]
     assert page.model.rowCount() == 3
     page.date_edit.setDate(D(2026, 11, 30))
     assert [page.model.index(r, 1).data() for r in range(page.model.rowCount())] == [
@@ -522,6 +531,25 @@ def test_attendance_screenshots(qtbot, qapp, tmp_path):
         paper.table.selectRow(1)
         shoot(boss, paper, "paper")
         shoot(boss, boss.alerts_page, "alerts")
+
+        # A club of the demo, as its teacher in charge sees it on its latest session.
+        with db.read() as session:
+            year_id = school.current_year(session, NOV_30).id
+        club = clubs.list_clubs(db, principal, year_id)[0]
+        runner = next(a for a in accounts.list_accounts(db, principal) if a.staff_id == club.teacher_id)
+        runner = accounts.login(db, runner.username, DEMO_PASSWORD).actor
+        last = clubs.club_totals(db, principal, club.club_id).sessions[-1]
+        theirs = AttendanceTab(db, runner, today=lambda: NOV_30, confirm=Answers(), ask_reason=Answers(None),
+                               ask_path=Answers(None))
+        qtbot.addWidget(theirs)
+        theirs.resize(1280, 800)
+        theirs.show()
+        theirs.show_page(theirs.clubs_page)
+        assert theirs.clubs_page.select_club(club.club_id)
+        theirs.clubs_page.date_edit.setDate(last)
+        shoot(theirs, theirs.clubs_page, "clubs-members")
+        theirs.clubs_page.side.setCurrentIndex(1)
+        shoot(theirs, theirs.clubs_page, "clubs")
     finally:
         qapp.setFont(previous)
         db.dispose()

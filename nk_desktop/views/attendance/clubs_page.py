@@ -29,7 +29,7 @@ from nk_desktop.services.clubs import ClubInfo, ClubRoll, Member
 from nk_desktop.services.permissions import Action, may
 from nk_desktop.text import fold
 from nk_desktop.views.attendance.common import (
-    ERROR_STYLE, INFO_STYLE, Context, labelled, make_table, qdate, select_data, set_widths,
+    ERROR_STYLE, INFO_STYLE, Context, labelled, make_table, qdate, set_widths,
 )
 from nk_desktop.views.attendance.models import MARK, NAME, NUMBER, REASON, WEEKDAY_NAMES, ListModel, ListRow, RollModel
 from nk_desktop.views.attendance.roll_page import commit_editor, mark_key, summary_text
@@ -40,7 +40,7 @@ ChoosePupils = Callable[[QWidget | None, list[Member]], "list[uuid.UUID] | None"
 EditClub = Callable[[QWidget | None, str, str, "uuid.UUID | None", list[tuple[uuid.UUID, str]]],
                     "tuple[str, uuid.UUID | None] | None"]
 
-MEMBER_COLUMNS = (_("Họ và tên"), _("Lớp"), _("Vào CLB"), _("Rời CLB"))
+MEMBER_COLUMNS = (_("Họ và tên"), _("Lớp"), _("Vào CLB"), _("Số buổi"), _("Rời CLB"))
 TOTAL_COLUMNS = (_("Họ và tên"), _("Lớp"), _("Số buổi"), _("Có mặt"), _("P"), _("K"), _("M"), _("Tỉ lệ"))
 
 
@@ -81,7 +81,8 @@ def edit_club(parent: QWidget | None, title: str, name: str, teacher_id: uuid.UU
     teacher_combo.addItem(_("(chưa phân công)"), None)
     for staff_id, staff_name in teachers:
         teacher_combo.addItem(staff_name, staff_id)
-    teacher_combo.setCurrentIndex(max(teacher_combo.findData(teacher_id), 0))
+    teacher_combo.setCurrentIndex(next((i + 1 for i, (staff_id, _n) in enumerate(teachers) if staff_id == teacher_id),
+                                       0))
     form.addRow(_("Tên câu lạc bộ:"), name_edit)
     form.addRow(_("Giáo viên phụ trách:"), teacher_combo)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
@@ -179,14 +180,14 @@ class ClubsPage(QWidget):
         self.saved_label = QLabel(self)
         self.saved_label.setStyleSheet("color: #2e7d32;")
         left.addWidget(self.saved_label)
-        body.addLayout(left, 3)
+        body.addLayout(left, 1)
 
         self.side = QTabWidget(self)
         members = QWidget(self.side)
         members_layout = QVBoxLayout(members)
-        self.members_model = ListModel(MEMBER_COLUMNS, self, centered=(1, 2, 3))
+        self.members_model = ListModel(MEMBER_COLUMNS, self, centered=(1, 2, 3, 4))
         self.members_table = make_table(self.members_model, members, stretch=0)
-        set_widths(self.members_table, {1: "4A", 2: "00/00/0000", 3: "00/00/0000"})
+        set_widths(self.members_table, {1: "4A", 2: "00/00/0000", 3: "Số buổi", 4: "00/00/0000"})
         members_layout.addWidget(self.members_table, 1)
         buttons = QHBoxLayout()
         self.add_button = QPushButton(_("Thêm thành viên…"), members)
@@ -207,7 +208,7 @@ class ClubsPage(QWidget):
                                        7: "100,0%"})
         totals_layout.addWidget(self.totals_table, 1)
         self.side.addTab(totals, _("Chuyên cần"))
-        body.addWidget(self.side, 2)
+        body.addWidget(self.side, 1)
         layout.addLayout(body, 1)
 
         for first, second in zip((self.club_combo, self.date_edit, self.table, self.save_button),
@@ -233,6 +234,17 @@ class ClubsPage(QWidget):
         club_id = self.club_combo.currentData()
         return next((c for c in self.infos if c.club_id == club_id), None)
 
+    def _index_of(self, club_id: uuid.UUID | None) -> int:
+        """The club's row in the list (by value: ``findData`` compares Python objects by identity)."""
+        return next((i for i, c in enumerate(self.infos) if c.club_id == club_id), -1)
+
+    def select_club(self, club_id: uuid.UUID) -> bool:
+        """Show *club_id* (asks first about unsaved marks, as choosing it in the list does)."""
+        index = self._index_of(club_id)
+        if index >= 0:
+            self.club_combo.setCurrentIndex(index)
+        return index >= 0
+
     def chosen(self) -> tuple[uuid.UUID | None, dt.date]:
         return self.club_combo.currentData(), self.date_edit.date().toPython()
 
@@ -255,7 +267,7 @@ class ClubsPage(QWidget):
         for info in self.infos:
             self.club_combo.addItem(info.name, info.club_id)
         own = next((i for i, c in enumerate(self.infos) if c.may_take), 0)
-        index = self.club_combo.findData(keep) if keep is not None else -1
+        index = self._index_of(keep)
         self.club_combo.setCurrentIndex(index if index >= 0 else (own if self.infos else -1))
         self.club_combo.blockSignals(False)
         self.club_combo.setEnabled(bool(self.infos))
@@ -298,8 +310,10 @@ class ClubsPage(QWidget):
         if self.model.rowCount():
             row = keep.row() if same and keep.isValid() and keep.row() < self.model.rowCount() else 0
             self.table.setCurrentIndex(self.model.index(row, keep.column() if same and keep.isValid() else MARK))
-        self.members_model.set_rows([ListRow((m.full_name, m.class_name, format_date(m.joined),
-                                              format_date(m.left)), m) for m in self.members])
+        self.members_model.set_rows([ListRow(
+            (m.full_name, m.class_name, format_date(m.joined), str(m.sessions), format_date(m.left)), m,
+            tooltips=("", "", "", "", _("Ngày ghi nhận rời câu lạc bộ; buổi cuối em có tên: {d}").format(
+                d=format_date(m.last_session) or "—") if m.left else "")) for m in self.members])
         self.totals_model.set_rows([ListRow((t.full_name, t.class_name, str(t.sessions), str(t.present),
                                              str(t.excused), str(t.unexcused), str(t.late),
                                              "" if t.rate is None else f"{t.rate:.1f}%".replace(".", ",")),
@@ -404,7 +418,9 @@ class ClubsPage(QWidget):
         if self._loaded is None:
             return
         club_id, day = self._loaded
-        select_data(self.club_combo, club_id)
+        self.club_combo.blockSignals(True)
+        self.club_combo.setCurrentIndex(self._index_of(club_id))
+        self.club_combo.blockSignals(False)
         self.date_edit.blockSignals(True)
         self.date_edit.setDate(qdate(day))
         self.date_edit.blockSignals(False)
