@@ -199,6 +199,39 @@ def _change_for_dirty(obj, actor: Actor, now: dt.datetime) -> RowChange | None:
     )
 
 
+_PROCESSORS: dict[tuple, tuple] = {}
+
+
+def insert_rows(connection, table, rows: list[dict[str, Any]]) -> None:
+    """INSERT *rows* (dicts with the same keys) into *table* in one executemany.
+
+    On SQLite the values go through each column's bind processor straight to the driver
+    (SQLAlchemy's per-row parameter handling costs more than SQLite's insert); elsewhere Core.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        connection.execute(insert(table), rows)
+        return
+    keys = tuple(rows[0])
+    cache_key = (table.name, keys, dialect)
+    prepared = _PROCESSORS.get(cache_key)
+    if prepared is None:
+        columns = [table.c[key] for key in keys]
+        processors = [column.type._cached_bind_processor(dialect) for column in columns]
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            dialect.identifier_preparer.format_table(table),
+            ", ".join(dialect.identifier_preparer.format_column(column) for column in columns),
+            ", ".join("?" * len(columns)))
+        prepared = _PROCESSORS[cache_key] = (sql, list(zip(keys, processors)))
+    sql, processors = prepared
+    connection.exec_driver_sql(sql, [
+        tuple(value if (value := row[key]) is None or process is None else process(value)
+              for key, process in processors)
+        for row in rows])
+
+
 def session_actor(session: Session) -> Actor:
     actor = session.info.get("actor")
     if actor is None:
@@ -236,52 +269,42 @@ def write_journal(session: Session, actor: Actor, changes: Iterable[RowChange]) 
     now = utcnow()
     offset = int(state[CLOCK_OFFSET_KEY].value) if CLOCK_OFFSET_KEY in state else 0
     ops, entries = [], []
+    author, author_hex, author_name = actor.account_id, jsonable(actor.account_id), actor.display_name
+    at_text = now.isoformat()
+    wall = hlc.wall_millis() + offset  # one reading per batch: tick() keeps the clock increasing
     for change, op_id in zip(changes, ordered_ids(len(changes))):
-        clock = hlc.tick(clock, hlc.wall_millis() + offset)
-        ops.append(
-            {
-                "op_id": op_id,
-                "hlc": clock,
-                "node_id": node_id,
-                "author_id": actor.account_id,
-                "table_name": change.table,
-                "row_id": change.row_id,
-                "kind": change.kind,
-                "fields": canonical({k: jsonable(v) for k, v in change.new.items()}),
-                "recorded_at": now,
-            }
-        )
+        clock = hlc.tick(clock, wall)
+        values = {key: jsonable(value) for key, value in change.new.items()}
+        ops.append({"op_id": op_id, "hlc": clock, "node_id": node_id, "author_id": author,
+                    "table_name": change.table, "row_id": change.row_id, "kind": change.kind,
+                    "fields": canonical(values), "recorded_at": now})
         seq += 1
+        inserted, old, secret = change.kind == "ins", change.old, change.secret
         shown = {}
         for key, new_value in change.new.items():
             if key in META_FIELDS or key == "id":
                 continue
-            if change.kind == "ins" and new_value in (None, "", False):
+            if inserted and new_value in (None, "", False):
                 continue
-            old_value = change.old.get(key)
-            if key in change.secret:
-                old_value = None if old_value is None else SECRET_MARK
-                new_value = SECRET_MARK
-            shown[key] = [jsonable(old_value), jsonable(new_value)]
-        entry = {
-            "seq": seq,
-            "at": now,
-            "actor_id": actor.account_id,
-            "actor_name": actor.display_name,
-            "table_name": change.table,
-            "row_id": change.row_id,
-            "record_label": change.label,
-            "class_id": change.class_id,
-            "kind": change.kind,
-            "changes": canonical(shown),
-            "op_id": op_id,
-            "prev_hash": prev_hash,
-        }
-        entry["entry_hash"] = prev_hash = entry_hash(audit_fields(entry))
+            if key in secret:
+                shown[key] = [None if old.get(key) is None else SECRET_MARK, SECRET_MARK]
+            else:
+                shown[key] = [jsonable(old.get(key)), values[key]]
+        shown_text = canonical(shown)
+        entry = {"seq": seq, "at": now, "actor_id": author, "actor_name": author_name,
+                 "table_name": change.table, "row_id": change.row_id, "record_label": change.label,
+                 "class_id": change.class_id, "kind": change.kind, "changes": shown_text, "op_id": op_id,
+                 "prev_hash": prev_hash}
+        # entry_hash(audit_fields(entry)), with the values already in their JSON form
+        entry["entry_hash"] = prev_hash = entry_hash({
+            "seq": seq, "at": at_text, "actor_id": author_hex, "actor_name": author_name,
+            "table": change.table, "row": jsonable(change.row_id), "label": change.label,
+            "class": jsonable(change.class_id), "kind": change.kind, "changes": shown_text, "op": op_id.hex,
+            "prev": entry["prev_hash"]})
         entries.append(entry)
-    connection = session.connection()  # Core executemany: the journal tables have no ORM side to update
-    connection.execute(insert(ChangeRecord.__table__), ops)
-    connection.execute(insert(AuditEntry.__table__), entries)
+    connection = session.connection()
+    insert_rows(connection, ChangeRecord.__table__, ops)
+    insert_rows(connection, AuditEntry.__table__, entries)
     outbox.record_local(connection, node_id, actor, list(zip(ops, changes)))
     state["hlc"].value = str(clock)
     state["audit_head"].value = f"{seq}:{prev_hash}"
@@ -326,32 +349,26 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]])
             defaults[column.key] = column.default.arg
     secret = _secret_keys(mapper)
     labeller = _label_proxy(model)
+    template = dict.fromkeys(c.key for c in mapper.columns)
+    template.update(defaults)
+    meta = {"created_at": now, "updated_at": now, "created_by": actor.account_id, "updated_by": actor.account_id}
+    blank: dict[str, Any] = {}  # the old values of an insert: none (shared, read only)
+    table_name = mapper.local_table.name
     full_rows, changes = [], []
     for row, fresh_id in zip(rows, ordered_ids(len(rows))):
-        values = {key: None for key in (c.key for c in mapper.columns)}
-        values.update(defaults)
+        values = template.copy()
         values.update(row)
-        values["id"] = values.get("id") or fresh_id
-        values.update(created_at=now, updated_at=now, created_by=actor.account_id, updated_by=actor.account_id)
+        values["id"] = values["id"] or fresh_id
+        values.update(meta)
         full_rows.append(values)
         probe = labeller(values)
-        changes.append(
-            RowChange(
-                table=mapper.local_table.name,
-                row_id=values["id"],
-                kind="ins",
-                new=values,
-                old={k: None for k in values},
-                label=probe.audit_label(),
-                class_id=probe.audit_class_id(),
-                secret=secret,
-            )
-        )
+        changes.append(RowChange(table_name, values["id"], "ins", values, blank, probe.audit_label(),
+                                 probe.audit_class_id(), secret))
     if not full_rows:
         return []
     _allow_raw_writes(True)
     try:
-        session.connection().execute(insert(mapper.local_table), full_rows)
+        insert_rows(session.connection(), mapper.local_table, full_rows)
         write_journal(session, actor, changes)
     finally:
         _allow_raw_writes(False)
