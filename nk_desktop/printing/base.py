@@ -21,6 +21,7 @@ from reportlab.lib.pagesizes import A3, A4, landscape, portrait
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus.tables import CellStyle
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
@@ -193,12 +194,29 @@ def date_line(place: str, day: dt.date | None) -> str:
 
 
 def header_block(header: SchoolHeader, width: float, st: dict[str, ParagraphStyle]) -> Table:
-    """Governing body and school on the left; the national motto on the right (Nghị định 30/2020)."""
-    left = [Paragraph(text(header.governing_body.upper()), st["center"]),
-            Paragraph(f"<b>{text(header.school_name.upper())}</b>", st["center"])]
-    right = [Paragraph(f"<b>{NATIONAL_MOTTO}</b>", st["center"]),
-             Paragraph(f"<b><u>{INDEPENDENCE}</u></b>", st["center"])]
-    table = Table([[left, right]], colWidths=[width * 0.42, width * 0.58])
+    """Governing body and school on the left; the national motto on the right (Nghị định 30/2020).
+
+    12 pt, the school name and the motto each on one line: on A4 portrait the two do not both fit at
+    12 pt in the usual 42/58 split, so the columns follow the texts' widths and, if still needed, the
+    header steps down to 11.5 or 11 pt (Nghị định 30 allows 12–13; a longer name wraps at 11 pt)."""
+    left_lines = [(header.governing_body.upper(), fonts.SERIF), (header.school_name.upper(), fonts.SERIF_BOLD)]
+    right_lines = [(NATIONAL_MOTTO, fonts.SERIF_BOLD), (INDEPENDENCE, fonts.SERIF_BOLD)]
+    split, size = 0.42, 12.0
+    for size in (12.0, 11.5, 11.0):
+        left = max(stringWidth(t, f, size) for t, f in left_lines)
+        right = max(stringWidth(t, f, size) for t, f in right_lines)
+        if size == 12.0 and left <= width * 0.42 and right <= width * 0.58:
+            break
+        if left + right <= width - 4:
+            split = (left + (width - left - right) / 2) / width
+            break
+    style = st["center"] if size == 12.0 else ParagraphStyle(
+        f"center{size}", parent=st["center"], fontSize=size, leading=size * 1.25)
+    left_cell = [Paragraph(text(header.governing_body.upper()), style),
+                 Paragraph(f"<b>{text(header.school_name.upper())}</b>", style)]
+    right_cell = [Paragraph(f"<b>{NATIONAL_MOTTO}</b>", style),
+                  Paragraph(f"<b><u>{INDEPENDENCE}</u></b>", style)]
+    table = Table([[left_cell, right_cell]], colWidths=[width * split, width * (1 - split)])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), fonts.SERIF),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     return table
@@ -216,10 +234,15 @@ def signature_table(signatures: Sequence[Signature], width: float, st: dict[str,
               for s in signatures]
     blank = ["" for _ in signatures]
     names = [Paragraph(f"<b>{text(s.name)}</b>", st["center"]) for s in signatures]
+    commands = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), fonts.SERIF),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]
+    if date_text and columns >= 3 and date_column is None:
+        # three blocks or more: the date line over the last two, so that it stays on one line
+        top = [""] * (columns - 2) + [Paragraph(text(date_text), st["italic_center"]), ""]
+        commands.append(("SPAN", (columns - 2, 0), (columns - 1, 0)))
     table = Table([top, titles, blank, names], colWidths=[width / columns] * columns,
                   rowHeights=[None, None, 16 * mm, None])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), fonts.SERIF),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
+    table.setStyle(TableStyle(commands))
     return table
 
 

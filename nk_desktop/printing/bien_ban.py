@@ -9,13 +9,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from nk_desktop.printing import fonts
 from nk_desktop.printing.base import (
     DocumentInfo, SchoolHeader, Signature, build_pdf, content_width, date_line, grid_style, header_block,
     signature_table, styles, text,
 )
+
+
+FACT_FONT = 11
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,16 +50,21 @@ class CorrectionMinutes:
 def render(minutes: CorrectionMinutes) -> bytes:
     st = styles()
     width = content_width("A4", "portrait")
+    facts_style = ParagraphStyle("bb_fact", parent=st["base"], fontSize=FACT_FONT, leading=FACT_FONT + 1)
     facts = [
         ["Lớp", minutes.class_name, "Năm học", minutes.year_name],
-        ["Học sinh", Paragraph(text(minutes.pupil_name), st["cell"]), "Ngày sinh",
+        ["Học sinh", Paragraph(text(minutes.pupil_name), facts_style), "Ngày sinh",
          minutes.date_of_birth.strftime("%d/%m/%Y")],
-        ["Môn học / nội dung", Paragraph(text(minutes.topic), st["cell"]), "Thời điểm", minutes.milestone_name],
+        ["Môn học / nội dung", Paragraph(text(minutes.topic), facts_style), "Thời điểm", minutes.milestone_name],
         ["Cột sửa", minutes.column, "", ""],
         ["Giá trị đã nhập", minutes.old_value or "(trống)", "Giá trị sửa lại", minutes.new_value or "(trống)"],
     ]
     table = Table(facts, colWidths=[width * 0.22, width * 0.33, width * 0.18, width * 0.27])
-    table.setStyle(TableStyle(grid_style(0, 11) + [("ALIGN", (0, 0), (-1, -1), "LEFT"),
+    # labels (columns 0 and 2) bold, the values regular
+    table.setStyle(TableStyle(grid_style(0, FACT_FONT) + [("ALIGN", (0, 0), (-1, -1), "LEFT"),
+                                                   ("FONTNAME", (0, 0), (-1, -1), fonts.SERIF),
+                                                   ("FONTNAME", (0, 0), (0, -1), fonts.SERIF_BOLD),
+                                                   ("FONTNAME", (2, 0), (2, -1), fonts.SERIF_BOLD),
                                                    ("SPAN", (1, 3), (3, 3))]))
     evidence = "".join(f"<br/>- {text(item)}" for item in minutes.evidence) or "<br/>- (không có)"
     story = [
@@ -70,7 +80,7 @@ def render(minutes: CorrectionMinutes) -> bytes:
         Paragraph(f"<b>Hồ sơ minh chứng kèm theo:</b>{evidence}", st["base"]),
         Paragraph(text(f"Giáo viên đề nghị ngày {minutes.requested_on:%d/%m/%Y}.")
                   + (text(f" Hiệu trưởng phê duyệt ngày {minutes.decided_on:%d/%m/%Y}.") if minutes.decided_on else "")
-                  + (text(f" Ý kiến: {minutes.remark}.") if minutes.remark else "")
+                  + (text(f" Ý kiến: {minutes.remark.rstrip('. ')}.") if minutes.remark else "")
                   + (text(f" Đã sửa trên phần mềm ngày {minutes.applied_on:%d/%m/%Y} và khóa lại ngay.")
                      if minutes.applied_on else ""), st["base"]),
     ]
