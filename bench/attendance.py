@@ -5,7 +5,8 @@ The demo school has rolls for every school day up to its "today".  Saving = one
 ``attendance.take_roll`` for a class on the last school day with four absences, alternating
 two mark sets so each save really changes rows (journaled).  The month view is taken on the
 largest class with five pupils added so it has 40.  Baselines: raw sqlite3 doing the same
-row writes / reads.
+row writes / reads.  Also a club session's roll (``clubs.take_club_roll``, the demo's largest
+club on its latest session, two mark sets alternating) against the same raw updates.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def run() -> list[Figure]:
     from nk_desktop.actor import SYSTEM
     from nk_desktop.db import open_database
     from nk_desktop.models.attendance import RollCall
-    from nk_desktop.services import attendance, pupils
+    from nk_desktop.services import attendance, clubs, pupils
 
     data = common.data()
     path = data.copy(data.demo(), "attendance.sqlite")
@@ -69,6 +70,12 @@ def run() -> list[Figure]:
         lambda i: raw.execute("SELECT id FROM school_class WHERE year_id = ? AND id NOT IN "
                               "(SELECT class_id FROM roll_call WHERE day = ?)",
                               (common.hexid(year.id), day.isoformat())).fetchall(), n)
+    club = max(clubs.list_clubs(db, actor, year.id), key=lambda c: c.members)
+    club_day = clubs.club_totals(db, actor, club.club_id).sessions[-1]
+    members = [r.pupil_id for r in clubs.club_roll(db, actor, club.club_id, club_day, on=day).rows]
+    club_sets = [{members[0]: ("P", "Ốm"), members[1]: ("M", "")}, {members[2]: ("K", ""), members[3]: ("P", "Sốt")}]
+    club_ms, raw_club_ms = common.compare(
+        lambda i: clubs.take_club_roll(db, SYSTEM, club.club_id, club_day, club_sets[i % 2], on=day), raw_save, n)
     raw.close()
     db.dispose()
     return [
@@ -78,4 +85,6 @@ def run() -> list[Figure]:
                "raw sqlite3 marks of the class", common.median_ms(raw_view_ms), Target.under_ms(100)),
         Figure("school-wide: classes without today's roll", common.median_ms(none_ms),
                "raw sqlite3 anti-join", common.median_ms(raw_none_ms), Target.under_ms(100)),
+        Figure(f"save a club session's roll ({club.name}, {len(members)} members)", common.median_ms(club_ms),
+               "raw sqlite3 updates", common.median_ms(raw_club_ms), Target.under_ms(100)),
     ]
