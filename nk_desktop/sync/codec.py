@@ -84,11 +84,19 @@ def unseal(magic: bytes, key: bytes, data: bytes) -> bytes:
     return payload
 
 
+_DECODER = json.JSONDecoder()
+
+
 def _json_line(line: bytes) -> Any:
+    """One JSON value filling the whole line (the encoder writes no spaces around it)."""
     try:
-        return json.loads(line.decode("utf-8"))
+        text = line.decode("utf-8")
+        value, end = _DECODER.raw_decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise Unreadable(_("Một dòng trong tệp không đọc được.")) from None
+    if end != len(text):
+        raise Unreadable(_("Một dòng trong tệp không đọc được."))
+    return value
 
 
 def _check_header(header: Any, kind: str) -> dict:
