@@ -1,6 +1,8 @@
-"""NK Desktop's composition root: the QApplication, fonts, translation, database, then the session.
+"""NK Desktop's composition root: the QApplication, fonts, translation, the login dialog, then
+the database (opened on a thread behind the dialog) and the session.
 
-The only module outside ``views/`` that imports Qt.
+The only module outside ``views/`` that imports Qt.  Start-up time matters (issue 2): keep
+this module's imports to the standard library and ``i18n``.
 """
 
 from __future__ import annotations
@@ -9,18 +11,20 @@ import argparse
 import dataclasses
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from nk_desktop import __version__, paths
+from nk_desktop import __version__
 from nk_desktop.i18n import _
 
+# paths.RESOURCES, spelled out: ``paths`` loads platformdirs, which only the database needs.
+RESOURCES = Path(__file__).resolve().parent / "resources"
 UI_FONT_FAMILY = "DejaVu Sans"
 UI_FONT_SIZE = 10
-FONTS_DIR = paths.RESOURCES / "fonts"
-QT_TRANSLATION = paths.RESOURCES / "translations" / "qtbase_vi.qm"
+FONTS_DIR = RESOURCES / "fonts"
+QT_TRANSLATION = RESOURCES / "translations" / "qtbase_vi.qm"
 EXIT_OK, EXIT_FAILED = 0, 1
+SMOKE_TIMEOUT_MS = 120_000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,21 +87,40 @@ def load_resources(app) -> Resources:
 
 
 def open_db(args: argparse.Namespace):
+    """Open (creating or migrating) the database: called on the opening thread, never at start-up."""
     from nk_desktop.db import open_database
 
     return open_database(args.db) if args.db else open_database()
 
 
+def start_session(app, args: argparse.Namespace, **flow_options):
+    """Show the login dialog, then open the database behind it on a background thread.
+
+    Nothing of the database layer (SQLAlchemy, the models, the services, Alembic) is imported
+    before the dialog is on screen: that import and the opening take several times as long as
+    the dialog itself, and the user needs seconds to type a password anyway.  *flow_options*
+    go to ``SessionFlow`` (tests and ``bench/startup.py`` inject the login function).
+    """
+    from nk_desktop.views.app_shell.opening import DatabaseOpening
+    from nk_desktop.views.app_shell.session import SessionFlow
+
+    opening = DatabaseOpening(lambda: open_db(args))
+    app.setQuitOnLastWindowClosed(False)  # the session decides when the program ends
+    flow = SessionFlow(opening, quit=app.quit, username=args.user, **flow_options)  # holds the top-level window
+    flow.start()
+    return flow
+
+
 def smoke_test(app, resources: Resources, args: argparse.Namespace) -> int:
-    """The packaged-binary check: the bundled font and translation load, the database opens
-    (migrations run), the login dialog builds and the event loop turns once.
+    """The packaged-binary check: the bundled font and translation load, the login dialog shows,
+    the database opens behind it (migrations run), the modules needed after the login import,
+    and the event loop runs until then.
 
     Without ``--db`` (or NK_DATABASE_URL) a scratch file is used, never this PC's real database.
     """
-    from PySide6.QtCore import QTimer
+    import tempfile
 
-    from nk_desktop.db import open_database
-    from nk_desktop.views.app_shell import LoginDialog, load_shell_info
+    from PySide6.QtCore import QTimer
 
     missing = []
     if UI_FONT_FAMILY not in resources.fonts:
@@ -105,61 +128,46 @@ def smoke_test(app, resources: Resources, args: argparse.Namespace) -> int:
     if resources.translator is None:
         missing.append(f"translation {QT_TRANSLATION}")
     with tempfile.TemporaryDirectory(prefix="nk-smoke-") as scratch:
-        if args.db or os.environ.get("NK_DATABASE_URL"):
-            db = open_db(args)
-        else:
-            db = open_database(Path(scratch) / "smoke.sqlite")
-        try:
-            dialog = LoginDialog(db, load_shell_info(db), username=args.user or "")
-            dialog.show()
-            QTimer.singleShot(0, app.quit)
-            app.exec()
-            dialog.close()
-            location = db.location
-        finally:
-            db.dispose()
+        target = args
+        if not (args.db or os.environ.get("NK_DATABASE_URL")):
+            target = argparse.Namespace(**{**vars(args), "db": str(Path(scratch) / "smoke.sqlite")})
+        target.user = args.user or ""  # "" : no keyring lookup
+        flow = start_session(app, target)
+        opening = flow.opening
+        opening.finished.connect(app.quit)
+        QTimer.singleShot(0, opening.start)  # no need to wait for a paint that offscreen may not do
+        QTimer.singleShot(SMOKE_TIMEOUT_MS, app.quit)
+        app.exec()
+        flow.login_dialog.close()
+        opening.wait(SMOKE_TIMEOUT_MS / 1000)
+        location = opening.info.location if opening.info else "?"
+        if not opening.done:
+            missing.append(f"database not opened within {SMOKE_TIMEOUT_MS // 1000} s")
+        elif opening.error is not None:
+            missing.append(f"database: {opening.error}")
+        missing += [f"import {fault}" for fault in opening.warm_errors]
+        opening.close()
     if missing:
-        print(f"smoke test FAILED: missing {'; '.join(missing)}", file=sys.stderr)
+        print(f"smoke test FAILED: {'; '.join(missing)}", file=sys.stderr)
         return EXIT_FAILED
     print(f"smoke test ok: fonts={','.join(resources.fonts)} translation=yes database={location}")
     return EXIT_OK
 
 
-def run(app, args: argparse.Namespace) -> int:
+def run(app, args: argparse.Namespace, **flow_options) -> int:
+    """The program: the login dialog at once, the database behind it, then the session.
+
+    Exit status 1 when the database cannot be used (its reason was shown in the login dialog).
+    """
     from PySide6.QtCore import QThreadPool
-    from PySide6.QtWidgets import QMessageBox
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from nk_desktop.errors import NKError
-    from nk_desktop.views.app_shell import SessionFlow, load_shell_info
-
+    flow = start_session(app, args, **flow_options)
     try:
-        db = open_db(args)
-        info = load_shell_info(db)
-    except (NKError, SQLAlchemyError, OSError) as error:
-        # DatabaseVersionError carries its own explanation; others are shown as they come.
-        QMessageBox.critical(None, "NK Desktop", _("Không mở được tệp dữ liệu.\n\n{error}").format(error=error))
-        return EXIT_FAILED
-    if info.school_name is None:
-        QMessageBox.warning(None, "NK Desktop", _(
-            "Tệp dữ liệu {path} chưa có trường nào.\n\n"
-            "Người quản trị hãy tạo trường bằng lệnh:\n"
-            "    nk-admin --db \"{path}\" init --school \"Tên trường\"\n"
-            "(mật khẩu của tài khoản hieutruong đặt trong biến NK_PASSWORD),\n"
-            "hoặc tạo trường mẫu để dùng thử:\n"
-            "    nk-admin --db \"{path}\" demo --password MẬT_KHẨU"
-        ).format(path=db.location))
-        db.dispose()
-        return EXIT_FAILED
-
-    app.setQuitOnLastWindowClosed(False)  # the session decides when the program ends
-    flow = SessionFlow(db, quit=app.quit, username=args.user)  # holds the top-level window
-    flow.start()
-    try:
-        return app.exec()
+        code = app.exec()
     finally:
         QThreadPool.globalInstance().waitForDone()
-        db.dispose()
+        flow.opening.close()
+    return EXIT_FAILED if flow.opening.problem() is not None else code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -173,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(app, args)
 
 
-__all__ = ["main", "build_parser", "create_application", "load_resources"]
+__all__ = ["main", "build_parser", "create_application", "load_resources", "run", "start_session"]
 
 
 if __name__ == "__main__":

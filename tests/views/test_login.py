@@ -1,4 +1,5 @@
-"""The login dialog, the password change dialog and the login → password change → window flow.
+"""The login dialog, the password change dialog and the login → password change → window flow,
+including the database opened on a thread behind the login dialog.
 
 Real services on a database in tmp_path; keyring in memory; no dialog is ever exec()'d.
 """
@@ -6,12 +7,15 @@ Real services on a database in tmp_path; keyring in memory; no dialog is ever ex
 from __future__ import annotations
 
 import shutil
+import sqlite3
+import threading
 
 import keyring
 import keyring.backend
 import keyring.backends.fail
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QWidget
 
 from nk_desktop import keystore
@@ -22,7 +26,7 @@ from nk_desktop.services.accounts import LoginResult
 from nk_desktop.services.permissions import Role
 from nk_desktop.services.setup import init_school
 from nk_desktop.views import registry
-from nk_desktop.views.app_shell import ChangePasswordDialog, LoginDialog, SessionFlow, load_shell_info
+from nk_desktop.views.app_shell import ChangePasswordDialog, DatabaseOpening, LoginDialog, SessionFlow
 
 SCHOOL = "Trường Tiểu học Nguyễn Khuyến"
 PASSWORD = "matkhau123"
@@ -84,7 +88,7 @@ def settings(tmp_path):
 
 
 def make_login(qtbot, db, **kwargs) -> LoginDialog:
-    dialog = LoginDialog(db, load_shell_info(db), **kwargs)
+    dialog = LoginDialog(DatabaseOpening.already_open(db), **kwargs)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -115,19 +119,31 @@ def test_success_accepts_and_remembers_the_user(qtbot, db):
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.login_result.actor.username == "hieutruong"
     assert dialog.login_result.password_change_reason is None
-    assert keystore.last_user() == "hieutruong"
+    qtbot.waitUntil(lambda: keystore.last_user() == "hieutruong")  # written on a thread
 
 
 def test_remembered_user_is_prefilled_and_focus_is_on_password(qtbot, db):
     keystore.remember_last_user("thuvien")
     dialog = make_login(qtbot, db)
-    assert dialog.username.text() == "thuvien"
+    qtbot.waitUntil(lambda: dialog.username.text() == "thuvien")  # read on a thread after the first paint
     assert dialog.focusWidget() is dialog.password
+
+
+def test_the_remembered_user_does_not_overwrite_typing(qtbot, db):
+    keystore.remember_last_user("thuvien")
+    dialog = make_login(qtbot, db)
+    qtbot.keyClicks(dialog.username, "hi")
+    with qtbot.waitSignal(dialog.first_painted, timeout=5000):
+        pass
+    qtbot.wait(200)  # the keyring lookup has come back by now
+    assert dialog.username.text() == "hi"
 
 
 def test_user_option_overrides_the_remembered_user(qtbot, db):
     keystore.remember_last_user("thuvien")
     dialog = make_login(qtbot, db, username="hieutruong")
+    assert dialog.username.text() == "hieutruong"
+    qtbot.wait(200)
     assert dialog.username.text() == "hieutruong"
 
 
@@ -188,6 +204,7 @@ def test_the_login_function_is_injectable(qtbot, db):
 def test_works_without_a_keyring_backend(qtbot, db):
     keyring.set_keyring(keyring.backends.fail.Keyring())
     dialog = make_login(qtbot, db)
+    qtbot.wait(100)
     assert dialog.username.text() == ""
     attempt(dialog, "hieutruong", PASSWORD)
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -299,3 +316,145 @@ def test_closing_the_window_ends_the_program(qtbot, flow):
     attempt(flow.start(), "hieutruong", PASSWORD)
     flow.window.quit_action.trigger()
     assert flow.quits == [True]
+
+
+# --- the database opened behind the login dialog ------------------------------------------------
+
+class Gate:
+    """An open function that waits for the test to let it through (the database opening "slowly")."""
+
+    def __init__(self, open_function):
+        self.open_function = open_function
+        self.release = threading.Event()
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        assert self.release.wait(10), "the test never released the opening"
+        return self.open_function()
+
+
+@pytest.fixture
+def slow_opening(db):
+    gate = Gate(lambda: db)
+    opening = DatabaseOpening(gate, warm=())
+    opening.gate = gate
+    yield opening
+    gate.release.set()
+    opening.wait(10)
+
+
+def test_the_dialog_is_usable_while_the_database_opens(qtbot, slow_opening):
+    dialog = LoginDialog(slow_opening)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.first_painted, timeout=5000):
+        pass
+    assert dialog.school.text() == "Đang mở tệp dữ liệu…"
+    assert dialog.login_button.isEnabled() and not dialog.error.isVisible()
+    qtbot.keyClicks(dialog.username, "hieutruong")  # typing works before the database is there
+    assert dialog.username.text() == "hieutruong"
+    slow_opening.start()
+    slow_opening.gate.release.set()
+    qtbot.waitUntil(lambda: dialog.school.text() == SCHOOL)
+    assert slow_opening.db is not None and slow_opening.db.location in dialog.location.text()
+
+
+def test_login_pressed_early_waits_with_a_busy_cursor_then_goes_on(qtbot, slow_opening):
+    dialog = LoginDialog(slow_opening)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    attempt(dialog, "hieutruong", PASSWORD)
+    assert slow_opening.started  # pressing Đăng nhập starts the opening if no paint did yet
+    assert dialog.login_result is None and dialog.isVisible()
+    assert not dialog.login_button.isEnabled()
+    assert QGuiApplication.overrideCursor() is not None
+    assert "xin chờ" in dialog.school.text()
+    dialog.login_button.click()  # a second press changes nothing
+    slow_opening.gate.release.set()
+    qtbot.waitUntil(lambda: dialog.login_result is not None)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.login_result.actor.username == "hieutruong"
+    assert QGuiApplication.overrideCursor() is None
+    assert slow_opening.gate.calls == 1
+
+
+def test_wrong_password_pressed_early_is_shown_once_the_database_is_ready(qtbot, slow_opening):
+    dialog = LoginDialog(slow_opening)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    attempt(dialog, "hieutruong", "saimatkhau1")
+    slow_opening.gate.release.set()
+    qtbot.waitUntil(lambda: dialog.error.isVisible())
+    assert dialog.error.text() == "Sai tên đăng nhập hoặc mật khẩu (còn 4 lần thử trước khi bị khóa)."
+    assert dialog.login_result is None and dialog.login_button.isEnabled()
+    assert QGuiApplication.overrideCursor() is None
+    attempt(dialog, "hieutruong", PASSWORD)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_quitting_while_waiting_restores_the_cursor(qtbot, slow_opening):
+    dialog = LoginDialog(slow_opening)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    attempt(dialog, "hieutruong", PASSWORD)
+    assert QGuiApplication.overrideCursor() is not None
+    dialog.quit_button.click()
+    assert QGuiApplication.overrideCursor() is None
+
+
+def test_a_newer_database_file_is_reported_in_the_dialog(qtbot, tmp_path):
+    path = tmp_path / "newer.sqlite"
+    open_database(path).dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'f00dcafe9999'")
+    conn.close()
+    before = path.read_bytes()
+    opening = DatabaseOpening(lambda: open_database(path))
+    dialog = LoginDialog(opening)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(opening.finished, timeout=10000):
+        opening.start()
+    assert opening.db is None and opening.error is not None
+    assert dialog.error.isVisible()
+    assert dialog.error.text().startswith("Không mở được tệp dữ liệu.")
+    assert "phiên bản NK Desktop mới hơn" in dialog.error.text() and "f00dcafe9999" in dialog.error.text()
+    assert not dialog.login_button.isEnabled() and not dialog.password.isEnabled()
+    assert dialog.quit_button.isEnabled() and dialog.quit_button.isDefault()
+    opening.wait(10)
+    assert path.read_bytes() == before  # refused untouched
+
+
+def test_a_file_without_a_school_says_how_to_create_one(qtbot, tmp_path):
+    opening = DatabaseOpening(lambda: open_database(tmp_path / "empty.sqlite"))
+    dialog = LoginDialog(opening)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(opening.finished, timeout=10000):
+        opening.start()
+    text = dialog.error.text()
+    assert "chưa có trường" in text and "nk-admin" in text and " init " in text and " demo " in text
+    assert not dialog.login_button.isEnabled()
+    opening.close()
+
+
+def test_the_flow_opens_the_database_once_the_login_is_on_screen(qtbot, db, settings):
+    gate = Gate(lambda: db)
+    gate.release.set()
+    opening = DatabaseOpening(gate)
+    flow = SessionFlow(opening, quit=lambda: None, tabs=TEST_TABS, settings_factory=lambda: settings)
+    login = flow.start()
+    assert not opening.started  # nothing competes with the first paint
+    with qtbot.waitSignal(flow.login_shown, timeout=5000):
+        pass
+    assert opening.started
+    with qtbot.waitSignal(opening.finished, timeout=10000):
+        pass
+    opening.wait(30)  # the modules needed after the login are imported on the thread too
+    assert opening.warm_errors == []
+    with qtbot.waitSignal(flow.window_opened, timeout=5000):
+        attempt(login, "hieutruong", PASSWORD)
+    assert flow.window.isVisible() and flow.window.info.school_name == SCHOOL
+    flow.window.closed.disconnect()
+    flow.window.close()

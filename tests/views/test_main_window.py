@@ -1,12 +1,12 @@
 """The main window (tabs per role, lazy tabs, status bar, menus, per-user memory), the background
-operation helper, and the ``--smoke-test`` start used by the packaged-binary check."""
+operation helper, and the ``--smoke-test`` start used by the packaged-binary check.
+(Starting the program, and a database it cannot use: tests/views/test_startup.py.)"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,9 +17,8 @@ import keyring.backend
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
-from nk_desktop import app
 from nk_desktop.actor import SYSTEM, Actor
 from nk_desktop.db import open_database
 from nk_desktop.errors import ValidationError
@@ -388,33 +387,3 @@ def test_smoke_test_without_db_uses_a_scratch_file(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "data").exists()  # this PC's real database was not created
-
-
-# --- starting the program on a file it cannot use -------------------------------------------------
-
-@pytest.fixture
-def message_boxes(monkeypatch):
-    shown = []
-    for kind in ("critical", "warning"):
-        monkeypatch.setattr(QMessageBox, kind, lambda parent, title, text, _kind=kind: shown.append((_kind, text)))
-    return shown
-
-
-def test_a_file_without_a_school_says_how_to_create_one(qapp, tmp_path, message_boxes):
-    args = app.build_parser().parse_args(["--db", str(tmp_path / "empty.sqlite")])
-    assert app.run(qapp, args) == 1
-    [(kind, text)] = message_boxes
-    assert kind == "warning"
-    assert "chưa có trường" in text and "nk-admin" in text and " init " in text and " demo " in text
-
-
-def test_a_file_from_a_newer_version_is_refused_with_its_message(qapp, tmp_path, message_boxes):
-    path = tmp_path / "newer.sqlite"
-    open_database(path).dispose()
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = 'f00dcafe9999'")
-    conn.close()
-    args = app.build_parser().parse_args(["--db", str(path)])
-    assert app.run(qapp, args) == 1
-    [(kind, text)] = message_boxes
-    assert kind == "critical" and "phiên bản NK Desktop mới hơn" in text

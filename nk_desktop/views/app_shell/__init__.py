@@ -1,9 +1,28 @@
-"""The application's shell: login, password change, the main window and its status bar."""
+"""The application's shell: login, password change, the main window and its status bar.
 
-from nk_desktop.views.app_shell.change_password import ChangePasswordDialog
-from nk_desktop.views.app_shell.info import ShellInfo, load_shell_info
-from nk_desktop.views.app_shell.login import LoginDialog
-from nk_desktop.views.app_shell.main_window import MainWindow
-from nk_desktop.views.app_shell.session import SessionFlow
+The names are looked up on first use (PEP 562 ``__getattr__``) rather than imported here:
+``app.py`` shows the login dialog before the database layer, which the main window's modules
+import, is loaded (start-up time, issue 2).
+"""
 
-__all__ = ["ChangePasswordDialog", "LoginDialog", "MainWindow", "SessionFlow", "ShellInfo", "load_shell_info"]
+import importlib
+
+_MODULE_OF = {
+    "ChangePasswordDialog": "change_password",
+    "DatabaseOpening": "opening",
+    "LoginDialog": "login",
+    "MainWindow": "main_window",
+    "SessionFlow": "session",
+    "ShellInfo": "info",
+    "load_shell_info": "info",
+}
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+__all__ = sorted(_MODULE_OF)
