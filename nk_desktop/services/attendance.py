@@ -593,9 +593,25 @@ def latest_results(session: Session, actor: Actor, school_class: SchoolClass,
     return out
 
 
+def _club_marks(session: Session, pupil_ids: list[uuid.UUID], first: dt.date,
+                last: dt.date) -> dict[uuid.UUID, dict[str, list[str]]]:
+    """Each pupil's club sessions in the period: club name → the statuses ("" present) of the sessions (Điều 7.5)."""
+    from nk_desktop.models.attendance import Club
+
+    out: dict[uuid.UUID, dict[str, list[str]]] = {}
+    for pupil_id, name, status in session.execute(select(AttendanceMark.pupil_id, Club.name, AttendanceMark.status)
+                                                  .join(RollCall, RollCall.id == AttendanceMark.roll_id)
+                                                  .join(Club, Club.id == RollCall.club_id).where(
+            AttendanceMark.pupil_id.in_(pupil_ids), AttendanceMark.deleted.is_(False), RollCall.deleted.is_(False),
+            RollCall.day >= first, RollCall.day <= last)):
+        out.setdefault(pupil_id, {}).setdefault(name, []).append(status)
+    return out
+
+
 def parent_notices(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.date, last: dt.date) -> list[Notice]:
-    """A short attendance summary per pupil for the period, to send through the school's messaging app,
-    with the latest results from the gradebook for those who may read the class's marks (Điều 7.5)."""
+    """A short attendance summary per pupil for the period, to send through the school's messaging app:
+    the class's sessions, the club sessions the pupil was on the list of, and the latest results from
+    the gradebook for those who may read the class's marks (Điều 7.5)."""
     with db.read() as session:
         require(session, actor, Action.ROLL_VIEW, class_id=class_id)
         school_class = get_live(session, SchoolClass, class_id, _("lớp"))
@@ -608,6 +624,7 @@ def parent_notices(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.da
             AttendanceMark.day >= first, AttendanceMark.day <= last).order_by(AttendanceMark.day)).all()
         pupils = enrolled_on(session, class_id, first, last)
         results = latest_results(session, actor, school_class, [p.id for p, _e in pupils])
+        club_marks = _club_marks(session, [p.id for p, _e in pupils], first, last)
     by_pupil: dict[uuid.UUID, list[tuple[AttendanceMark, str]]] = {}
     for mark, session_name in marks:
         by_pupil.setdefault(mark.pupil_id, []).append((mark, session_name))
@@ -624,6 +641,9 @@ def parent_notices(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.da
             for m, s in own
         ]
         text += (_("; ") + "; ".join(details) + ".") if details else "."
+        for club_name, statuses in sorted(club_marks.get(pupil.id, {}).items()):
+            present = sum(1 for status in statuses if status not in ("P", "K"))
+            text += " " + _("Câu lạc bộ {n}: có mặt {p}/{t} buổi.").format(n=club_name, p=present, t=len(statuses))
         notices.append(Notice(pupil.id, pupil.full_name, pupil.contact_phone or pupil.mother_phone or pupil.father_phone,
                               text, results.get(pupil.id, "")))
     return notices

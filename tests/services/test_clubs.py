@@ -132,3 +132,15 @@ def test_who_reads_a_club(db, people, club):
     assert clubs.club_members(db, people.actors[Role.VAN_THU], club.id)
     with pytest.raises(PermissionDenied):
         clubs.club_members(db, people.actors[Role.KE_TOAN], club.id)
+
+
+def test_parent_notices_tell_the_club_sessions(db, people, club):
+    clubs.add_members(db, club.teacher, club.id, [club.an, club.binh], on=ON)
+    clubs.take_club_roll(db, club.teacher, club.id, D(2026, 11, 14), {club.an: ("P", "Ốm")}, on=ON)
+    clubs.take_club_roll(db, club.teacher, club.id, D(2026, 11, 21), {club.an: ("M", "")}, on=ON)
+    notices = {n.full_name: n for n in attendance.parent_notices(db, club.teacher, people.class_4a, D(2026, 11, 1),
+                                                                 ON)}
+    assert notices["Nguyễn Văn An"].text.endswith(". Câu lạc bộ Cờ vua: có mặt 1/2 buổi.")
+    assert list(notices) == ["Nguyễn Văn An"]  # Giang left 4A in October
+    week = attendance.parent_notices(db, club.teacher, people.class_4a, D(2026, 11, 16), D(2026, 11, 22))
+    assert next(n for n in week if n.pupil_id == club.an).text.endswith("Câu lạc bộ Cờ vua: có mặt 1/1 buổi.")
