@@ -85,21 +85,44 @@ def _columns(summary: ClassSummary) -> list[str]:
     return keys
 
 
+def _break_lines(label: str, font: str, size: float, room: float) -> list[str] | None:
+    """*label* broken between words into lines no wider than *room* (greedy, as a Paragraph would);
+    None when one word alone is wider."""
+    lines: list[str] = []
+    for word in label.split():
+        if stringWidth(word, font, size) > room:
+            return None
+        if lines and stringWidth(f"{lines[-1]} {word}", font, size) <= room:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
 def _header_rows(summary: ClassSummary, keys: list[str], st,
                  widths: list[float] | None = None) -> tuple[list[list], list[tuple]]:
-    """The two header rows and their spans.  A label that fits its (spanned) cell on one line is a
-    plain string, drawn in the header font (grid_style's bold; the second row's plain labels regular,
-    see ``table``); a longer one wraps in a Paragraph."""
+    """The two header rows and their spans.  Labels are plain strings drawn in the header font
+    (grid_style's bold; the second row regular, see ``table``), broken between words into the lines
+    of their (spanned) cell.  A word wider than its narrow column ("nghiệm") makes that label a little
+    smaller (down to 6 pt) rather than split; only beyond that does it fall back to a Paragraph."""
     widths = widths or [0.0] * len(keys)
+    top, sub, spans = [], [], []
 
     def cell(label: str, style: str, first: int, count: int = 1):
-        room = sum(widths[first:first + count])
+        room = sum(widths[first:first + count]) - 2 * CELL_PADDING
         font = st[style]
-        if room and stringWidth(label, font.fontName, font.fontSize) <= room - 2 * CELL_PADDING:
-            return label
+        row = 0 if style == "head" else 1
+        size = font.fontSize
+        while room > 0 and size >= 6:
+            lines = _break_lines(label, font.fontName, size, room)
+            if lines:
+                if size != font.fontSize:
+                    spans.extend([("FONTSIZE", (first, row), (first, row), size),
+                                  ("LEADING", (first, row), (first, row), size + 1.2)])
+                return "\n".join(lines)
+            size -= 0.5
         return Paragraph(text(label), font)
 
-    top, sub, spans = [], [], []
     top += [cell("STT", "head", 0), cell("Họ và tên học sinh", "head", 1)]
     sub += ["", ""]
     spans += [("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1))]
