@@ -24,7 +24,7 @@ from nk_desktop.i18n import _
 from nk_desktop.models.pupils import Enrolment, Pupil
 from nk_desktop.models.school import SchoolClass, SchoolYear
 from nk_desktop.services.common import get_live, normal_phone
-from nk_desktop.services.permissions import Action, require
+from nk_desktop.services.permissions import Action, allows, require
 from nk_desktop.text import fold, nfc, person_sort_key, split_full_name
 
 GENDERS = ("Nam", "Nữ")
@@ -473,11 +473,19 @@ def visible_classes(db: Database, actor: Actor, year_id: uuid.UUID) -> list[Scho
 
 def may_edit_class(db: Database, actor: Actor, class_id: uuid.UUID) -> bool:
     with db.read() as session:
-        try:
-            require(session, actor, Action.PUPIL_EDIT, class_id=class_id)
-            return True
-        except PermissionDenied:
-            return False
+        return allows(session, actor, Action.PUPIL_EDIT, class_id=class_id)
+
+
+def may_import_class(db: Database, actor: Actor, class_id: uuid.UUID) -> bool:
+    """Whether *actor* may import a pupil list into the class (to show the button; the import checks again)."""
+    with db.read() as session:
+        return allows(session, actor, Action.PUPIL_IMPORT, class_id=class_id)
+
+
+def may_view_school(db: Database, actor: Actor) -> bool:
+    """Whether *actor* reads every class's pupils (the whole-school export)."""
+    with db.read() as session:
+        return allows(session, actor, Action.PUPIL_VIEW)
 
 
 

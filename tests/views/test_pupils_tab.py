@@ -460,3 +460,145 @@ def test_tab_order_and_keyboard(qtbot, school_data):
     qtbot.keyClick(tab.table, Qt.Key.Key_Down)
     qtbot.keyClick(tab.table, Qt.Key.Key_Enter)
     assert isinstance(tab.dialog, PupilRecordDialog) and tab.dialog.lines["given_name"].text() == "Hòa"
+
+
+# --- Excel in and out --------------------------------------------------------------------------
+
+
+class Paths:
+    """The injected file chooser: answers with the queued paths, records the titles asked."""
+
+    def __init__(self, *answers):
+        self.answers = [str(a) for a in answers]
+        self.asked: list[str] = []
+
+    def __call__(self, parent, title, suggested):
+        self.asked.append(title)
+        return self.answers.pop(0) if self.answers else ""
+
+
+def excel_tab(qtbot, data, username="hieutruong", *, open_path=None, save_path=None, class_name="4A"):
+    tab = PupilsTab(data.db, data.actors[username], confirm=Answers(), open_path=open_path or Paths(),
+                    save_path=save_path or Paths())
+    qtbot.addWidget(tab)
+    tab.resize(1280, 800)
+    tab.show()
+    if class_name is not None:
+        tab.class_combo.setCurrentIndex(tab.class_combo.findText(class_name))
+    tab.date_edit.setDate(data.mid_year)
+    return tab
+
+
+def finish(qtbot, operation):
+    qtbot.waitUntil(lambda: not operation.running, timeout=20000)
+
+
+def pupil_sheet(path, rows):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.cell(1, 1, "DANH SÁCH HỌC SINH LỚP 4A")
+    sheet.append([])
+    sheet.append(["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc"])
+    for number, row in enumerate(rows, start=1):
+        sheet.append([number, *row])
+    book.save(path)
+    return path
+
+
+def test_excel_buttons_follow_the_role(qtbot, school_data):
+    principal = excel_tab(qtbot, school_data)
+    assert principal.import_button.isVisibleTo(principal) and principal.import_button.isEnabled()
+    assert principal.export_button.isEnabled() and principal.export_school_button.isVisibleTo(principal)
+    homeroom = excel_tab(qtbot, school_data, "gvcn4a")
+    assert homeroom.import_button.isVisibleTo(homeroom)
+    assert homeroom.export_button.isEnabled() and not homeroom.export_school_button.isVisibleTo(homeroom)
+    reader = excel_tab(qtbot, school_data, "gvbomon", class_name="4B")
+    assert not reader.import_button.isVisibleTo(reader)  # reads the class it teaches, may not write it
+    assert reader.export_button.isEnabled()
+    assert reader.import_file() is None
+
+
+def test_export_then_import_the_same_file_changes_nothing(qtbot, qtmodeltester, school_data, tmp_path):
+    out = tmp_path / "4A.xlsx"
+    tab = excel_tab(qtbot, school_data, open_path=Paths(out), save_path=Paths(out))
+    finish(qtbot, tab.export_file())
+    assert "Đã xuất 5 học sinh" in tab.notice_label.text()
+    finish(qtbot, tab.import_file())
+    dialog = tab.dialog
+    qtmodeltester.check(dialog.model)
+    assert dialog.model.texts(1) == OFFICIAL_ORDER
+    assert set(dialog.model.texts(3)) == {"Không đổi"}
+    assert dialog.counts_label.text() == "5 dòng: thêm mới 0, cập nhật 0, không đổi 5, lỗi 0."
+    assert not dialog.import_button.isEnabled() and not dialog.save_errors_button.isEnabled()
+    assert "không có gì mới" in dialog.notice_label.text()
+
+
+def test_whole_school_export(qtbot, school_data, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "truong.xlsx"
+    tab = excel_tab(qtbot, school_data, save_path=Paths(out))
+    finish(qtbot, tab.export_file(whole_school=True))
+    rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(min_row=4, values_only=True))
+    assert [(r[1], r[2]) for r in rows] == [("4A", n) for n in OFFICIAL_ORDER] + [("4B", "Vũ Minh Châu")]
+
+
+def test_import_preview_shows_each_row_and_saves_the_errors(qtbot, school_data, tmp_path):
+    import openpyxl
+
+    source = pupil_sheet(tmp_path / "moi.xlsx", [
+        ("Hoàng Thị Mai", "15/04/2016", "Nữ", "Kinh"),
+        ("Nguyễn Văn An", dt.date(2016, 3, 2), "Nam", "Kinh"),  # already in 4A
+        ("Phạm Văn Minh", "31/02/2016", "Nam", "Kinh"),  # no such day
+    ])
+    errors = tmp_path / "moi-loi.xlsx"
+    tab = excel_tab(qtbot, school_data, open_path=Paths(source), save_path=Paths(errors))
+    finish(qtbot, tab.import_file())
+    dialog = tab.dialog
+    assert dialog.counts_label.text() == "3 dòng: thêm mới 1, cập nhật 0, không đổi 1, lỗi 1."
+    assert dialog.errors_only.isChecked() and dialog.model.texts(1) == ["Phạm Văn Minh"]
+    dialog.errors_only.setChecked(False)
+    assert dialog.model.texts(3) == ["Thêm mới", "Không đổi", "Lỗi"]
+    assert "Ngày sinh, ô C6" in dialog.model.texts(4)[2]
+    assert not dialog.import_button.isEnabled()  # all or nothing: one bad row blocks the file
+    assert dialog.run_import() is None
+    assert dialog.save_errors() == str(errors)
+    sheet = openpyxl.load_workbook(errors).active
+    assert sheet.cell(3, 6).value == "Lỗi" and "Ngày sinh" in sheet.cell(6, 6).value
+    assert sheet.cell(4, 6).value is None
+    assert "Hoàng Thị Mai" not in enrolled(school_data, school_data.class_4a)
+
+
+def test_import_writes_every_row_after_the_preview(qtbot, school_data, tmp_path):
+    source = pupil_sheet(tmp_path / "moi.xlsx", [("Hoàng Thị Mai", "15/04/2016", "Nữ", "Kinh"),
+                                                 ("Bùi Văn Bảo", dt.date(2016, 7, 1), "Nam", "Mường")])
+    tab = excel_tab(qtbot, school_data, "gvcn4a", open_path=Paths(source))
+    finish(qtbot, tab.import_file())
+    dialog = tab.dialog
+    assert dialog.model.texts(3) == ["Thêm mới", "Thêm mới"] and dialog.import_button.isEnabled()
+    with qtbot.waitSignal(dialog.accepted, timeout=20000):
+        dialog.run_import()
+    assert dialog.result_counts == {"new": 2, "updated": 0, "unchanged": 0, "error": 0}
+    assert "Đã nhập: thêm mới 2" in tab.notice_label.text()
+    assert {"Hoàng Thị Mai", "Bùi Văn Bảo"} <= set(names(tab))
+
+
+def test_a_file_without_a_header_is_refused_inline(qtbot, school_data, tmp_path):
+    import openpyxl
+
+    path = tmp_path / "rong.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Không có gì"])
+    book.save(path)
+    tab = excel_tab(qtbot, school_data, open_path=Paths(path))
+    finish(qtbot, tab.import_file())
+    assert tab.dialog is None
+    assert "Không tìm thấy dòng tiêu đề cột" in tab.notice_label.text()
+    assert tab.import_button.isEnabled()
+
+
+def test_cancelled_file_choice_does_nothing(qtbot, school_data):
+    tab = excel_tab(qtbot, school_data)
+    assert tab.import_file() is None and tab.export_file() is None and tab.dialog is None

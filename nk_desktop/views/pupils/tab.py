@@ -3,6 +3,9 @@
 One ``class_list`` call per load fills the grid (official order, counts by gender and
 ethnic group).  Teachers see only their classes (``visible_classes``); the buttons that
 change data are enabled where ``may_edit_class`` allows, and the services check again.
+"Nhập từ Excel…" (shown to who may import into the class) reads and plans the file in the
+background and opens the dry run (``import_dialog``); "Xuất Excel…" writes the class, and for
+school-wide readers "Xuất cả trường…" every class of the year.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from nk_desktop.db import Database
 from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
 from nk_desktop.models.school import SchoolYear
+from nk_desktop.views.common import BackgroundOperation
 from nk_desktop.services import pupils, school
 from nk_desktop.services.pupils import ClassList, PupilRow
 from nk_desktop.views.common.messages import confirm as ask
 from nk_desktop.views.pupils.form import ERROR_STYLE, Confirm
 from nk_desktop.views.pupils.history_dialog import HistoryDialog
+from nk_desktop.views.pupils.import_dialog import AskPath, ImportPreviewDialog, plan_in_background
 from nk_desktop.views.pupils.leave_dialogs import DropOutDialog, MoveClassDialog, TransferOutDialog
 from nk_desktop.views.pupils.record_dialog import PupilRecordDialog
 from nk_desktop.views.pupils.table_model import COLUMNS, PupilTableModel
@@ -62,6 +67,22 @@ def _ethnic_rank(name: str) -> tuple[int, str]:
         return len(pupils.ETHNIC_GROUPS), name
 
 
+def ask_open_path(parent: QWidget | None, title: str, suggested: str) -> str:
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _filter = QFileDialog.getOpenFileName(parent, title, suggested, _("Bảng tính Excel (*.xlsx *.xlsm)"))
+    return path
+
+
+def ask_save_path(parent: QWidget | None, title: str, suggested: str) -> str:
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, _("Bảng tính Excel (*.xlsx)"))
+    if path and not path.lower().endswith(".xlsx"):
+        path += ".xlsx"
+    return path
+
+
 def _qdate(day: dt.date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
@@ -69,11 +90,16 @@ def _qdate(day: dt.date) -> QDate:
 class PupilsTab(QWidget):
     """Class lists and pupil records for the year and class chosen at the top."""
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *, confirm: Confirm = ask):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *, confirm: Confirm = ask,
+                 open_path: AskPath = ask_open_path, save_path: AskPath = ask_save_path):
         super().__init__(parent)
         self.db, self.actor, self.confirm = db, actor, confirm
+        self.open_path, self.save_path = open_path, save_path  # file choosers (tests inject their own)
         self.listing: ClassList | None = None
         self.may_edit = False
+        self.may_import = False
+        self.operation: BackgroundOperation | None = None  # the import / export running or run last
+        self.sees_school = pupils.may_view_school(db, actor)
         self.dialog: QDialog | None = None  # the dialog opened last (tests drive it without exec())
         self._years: dict[uuid.UUID, SchoolYear] = {}
         self._years_error = ""
@@ -134,16 +160,22 @@ class PupilsTab(QWidget):
         self.dropout_button = QPushButton(_("Bỏ học…"), self)
         self.move_button = QPushButton(_("Chuyển lớp…"), self)
         self.history_button = QPushButton(_("Quá trình học"), self)
+        self.import_button = QPushButton(_("Nhập từ Excel…"), self)
+        self.export_button = QPushButton(_("Xuất Excel…"), self)
+        self.export_school_button = QPushButton(_("Xuất cả trường…"), self)
         self.buttons = (self.add_button, self.edit_button, self.transfer_button, self.dropout_button,
                         self.move_button, self.history_button)
-        for button in self.buttons:
+        self.excel_buttons = (self.import_button, self.export_button, self.export_school_button)
+        for button in (*self.buttons, *self.excel_buttons):
             button.setAutoDefault(False)
+            if button is self.import_button:
+                buttons.addStretch(1)
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        self.export_school_button.setVisible(self.sees_school)
         layout.addLayout(buttons)
 
         order = (self.year_combo, self.class_combo, self.date_edit, self.left_check, self.search_edit, self.table,
-                 *self.buttons)
+                 *self.buttons, *self.excel_buttons)
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
 
@@ -163,6 +195,9 @@ class PupilsTab(QWidget):
         self.dropout_button.clicked.connect(self.drop_out)
         self.move_button.clicked.connect(self.move_to_class)
         self.history_button.clicked.connect(self.show_history)
+        self.import_button.clicked.connect(self.import_file)
+        self.export_button.clicked.connect(lambda: self.export_file())
+        self.export_school_button.clicked.connect(lambda: self.export_file(whole_school=True))
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.focus_search)
@@ -238,6 +273,8 @@ class PupilsTab(QWidget):
     def _class_changed(self) -> None:
         class_id = self.current_class_id()
         self.may_edit = class_id is not None and pupils.may_edit_class(self.db, self.actor, class_id)
+        self.may_import = class_id is not None and pupils.may_import_class(self.db, self.actor, class_id)
+        self.import_button.setVisible(self.may_import)
         self.reload()
 
     def reload(self, select: uuid.UUID | None = None) -> None:
@@ -344,6 +381,10 @@ class PupilsTab(QWidget):
         for button in (self.transfer_button, self.dropout_button, self.move_button):
             button.setEnabled(self.may_edit and present)
         self.history_button.setEnabled(row is not None)
+        idle = self.operation is None or not self.operation.running
+        self.import_button.setEnabled(self.may_import and idle)
+        self.export_button.setEnabled(self.listing is not None and idle)
+        self.export_school_button.setEnabled(self.sees_school and self.current_year() is not None and idle)
 
     # --- actions -------------------------------------------------------------------------
 
@@ -414,3 +455,81 @@ class PupilsTab(QWidget):
             self._notice(str(error))
             return None
         return self._open(HistoryDialog(row.full_name, stays, self))
+
+    # --- Excel in and out ------------------------------------------------------------------
+
+    def import_file(self) -> BackgroundOperation | None:
+        """Choose a file, then read and plan it in the background; the dry run opens when it is ready."""
+        year, class_id = self.current_year(), self.current_class_id()
+        if not self.may_import or year is None or class_id is None:
+            return None
+        path = self.open_path(self, _("Chọn tệp danh sách học sinh (Excel)"), "")
+        if not path:
+            return None
+        class_name = self.class_combo.currentText()
+        self._notice("")
+
+        def planned(plan) -> None:
+            self._update_buttons()
+            self._open_import(ImportPreviewDialog(
+                self.db, self.actor, plan, target=_("lớp {cls}, năm học {year}").format(cls=class_name,
+                                                                                      year=year.name),
+                ask_save_path=self.save_path, parent=self))
+
+        def failed(error: BaseException) -> None:
+            self._update_buttons()
+            self._notice(str(error) if isinstance(error, NKError) else _("Không đọc được tệp: {e}").format(e=error))
+
+        self.operation = plan_in_background(self, self.db, self.actor, path, year.id, class_id,
+                                            on_success=planned, on_failure=failed)
+        self.operation.finished.connect(self._update_buttons)
+        self._update_buttons()
+        return self.operation
+
+    def _open_import(self, dialog: ImportPreviewDialog) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = dialog
+
+        def accepted() -> None:
+            counts = dialog.result_counts or {}
+            self.reload()
+            self._notice(_("Đã nhập: thêm mới {new}, cập nhật {updated}, không đổi {unchanged}.").format(
+                new=counts.get("new", 0), updated=counts.get("updated", 0), unchanged=counts.get("unchanged", 0)),
+                error=False)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+    def export_file(self, *, whole_school: bool = False) -> BackgroundOperation | None:
+        """Write the class (or every class of the year) to .xlsx in the background."""
+        year, class_id = self.current_year(), self.current_class_id()
+        if year is None or (not whole_school and class_id is None):
+            return None
+        if whole_school:
+            suggested = _("Danh-sach-hoc-sinh-toan-truong-{year}.xlsx").format(year=year.name)
+        else:
+            suggested = _("Danh-sach-hoc-sinh-lop-{cls}-{year}.xlsx").format(cls=self.class_combo.currentText(),
+                                                                            year=year.name)
+        path = self.save_path(self, _("Xuất danh sách học sinh ra Excel"), suggested)
+        if not path:
+            return None
+        db, actor, year_id = self.db, self.actor, year.id
+        target = None if whole_school else class_id
+
+        def done(count: int) -> None:
+            self._update_buttons()
+            self._notice(_("Đã xuất {n} học sinh vào {path}.").format(n=count, path=path), error=False)
+
+        def failed(error: BaseException) -> None:
+            self._update_buttons()
+            self._notice(str(error) if isinstance(error, NKError) else _("Không xuất được: {e}").format(e=error))
+
+        from nk_desktop.exchange.pupils import export_pupils
+
+        self.operation = BackgroundOperation(
+            self, lambda _progress, _cancelled: export_pupils(db, actor, year_id, target, path),
+            label=_("Đang xuất danh sách học sinh…"), cancellable=False, on_success=done, on_failure=failed)
+        self.operation.start()
+        self._update_buttons()
+        return self.operation
