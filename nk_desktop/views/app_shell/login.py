@@ -156,6 +156,9 @@ class LoginDialog(QDialog):
             QGuiApplication.restoreOverrideCursor()
         problem = opening.problem()
         if problem is not None:
+            from PySide6.QtCore import Qt
+
+            self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # the nk-admin commands
             self.show_error(problem)
             for widget in (self.username, self.password, self.login_button):
                 widget.setEnabled(False)
