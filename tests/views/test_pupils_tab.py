@@ -602,3 +602,17 @@ def test_a_file_without_a_header_is_refused_inline(qtbot, school_data, tmp_path)
 def test_cancelled_file_choice_does_nothing(qtbot, school_data):
     tab = excel_tab(qtbot, school_data)
     assert tab.import_file() is None and tab.export_file() is None and tab.dialog is None
+
+
+def test_a_key_that_keeps_the_same_matches_does_not_reset_the_grid(qtbot, qtmodeltester, school_data):
+    tab = make_tab(qtbot, school_data)
+    tab.search_edit.setText("ho")
+    assert names(tab) == ["Đặng Thị Hoà", "Trần Văn Hòa"]
+    with qtbot.assertNotEmitted(tab.model.modelReset):
+        tab.search_edit.setText("hoa")
+    assert names(tab) == ["Đặng Thị Hoà", "Trần Văn Hòa"]
+    tab.search_edit.setText("hoan")
+    assert names(tab) == [] and tab.found_label.text() == "Tìm thấy 0/5 học sinh"
+    tab.search_edit.setText("a")  # shorter again: searched over every pupil
+    assert names(tab) == ["Nguyễn Văn An", "Lê Thị Ánh", "Đặng Thị Hoà", "Trần Văn Hòa", "Lò Văn Páo"]
+    qtmodeltester.check(tab.model)

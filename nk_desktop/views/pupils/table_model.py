@@ -28,6 +28,14 @@ NAME_COLUMN, NOTE_COLUMN = 1, len(COLUMNS) - 1
 _CENTERED = frozenset({0, 2, 3})  # STT, date of birth, gender
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 _LEFT_BRUSH = QBrush(QColor("#8a8a8a"))
+_ALIGNMENTS = tuple(_CENTER if column in _CENTERED else None for column in range(len(COLUMNS)))
+# Roles as plain ints: data() runs about 7 times per visible cell per paint, and comparing
+# with the enum members costs more than the lookup itself.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 # How a stay began or ended, as the note column says it ("Chuyển đến 12/10/2026").
 _CAME = {"chuyen_den": _("Chuyển đến {d}"), "chuyen_lop": _("Từ lớp khác {d}"),
@@ -96,19 +104,30 @@ class PupilTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def set_filter(self, text: str) -> None:
-        """Show only the pupils whose name contains *text*, accents and case ignored."""
+        """Show only the pupils whose name contains *text*, accents and case ignored.
+
+        A longer query only narrows the rows shown (typing letter by letter); when the rows
+        shown stay the same nothing is signalled, so the view does not repaint.
+        """
         query = fold(text or "")
         if query == self._query:
             return
-        self.beginResetModel()
+        narrowing = bool(self._query) and self._query in query
+        shown = self._matching(query, self._shown if narrowing else None)
         self._query = query
-        self._shown = self._matching(query)
+        if shown == self._shown:
+            return
+        self.beginResetModel()
+        self._shown = shown
         self.endResetModel()
 
-    def _matching(self, query: str) -> list[int]:
+    def _matching(self, query: str, among: list[int] | None = None) -> list[int]:
         if not query:
             return list(range(len(self._all)))
-        return [n for n, name in enumerate(self._folded) if query in name]
+        folded = self._folded
+        if among is not None:
+            return [n for n in among if query in folded[n]]
+        return [n for n, name in enumerate(folded) if query in name]
 
     # --- access --------------------------------------------------------------------
 
@@ -146,16 +165,15 @@ class PupilTableModel(QAbstractTableModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._all[self._shown[index.row()]]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.cells[column]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return _LEFT_BRUSH if row.left else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _CENTER if column in _CENTERED else None
-        if role == Qt.ItemDataRole.ToolTipRole and column in (NAME_COLUMN, NOTE_COLUMN):
-            return row.cells[column] or None
+        role = int(role)
+        if role == _DISPLAY:
+            return self._all[self._shown[index.row()]].cells[index.column()]
+        if role == _ALIGNMENT:
+            return _ALIGNMENTS[index.column()]
+        if role == _FOREGROUND:
+            return _LEFT_BRUSH if self._all[self._shown[index.row()]].left else None
+        if role == _TOOLTIP and index.column() in (NAME_COLUMN, NOTE_COLUMN):
+            return self._all[self._shown[index.row()]].cells[index.column()] or None
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
@@ -171,4 +189,4 @@ class PupilTableModel(QAbstractTableModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _FLAGS
