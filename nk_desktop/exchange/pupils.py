@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import re
 import types
 import uuid
@@ -44,7 +45,11 @@ from nk_desktop.services.common import get_live
 from nk_desktop.services.permissions import Action, require
 from nk_desktop.services.school import normal_class_name
 from nk_desktop.sync.capture import bulk_insert
-from nk_desktop.text import fold, join_name, split_full_name
+from nk_desktop.text import fold as _fold
+from nk_desktop.text import join_name, split_full_name
+
+# A name is folded several times per row (in-file duplicates, matching, the stored key).
+fold = functools.lru_cache(maxsize=16384)(_fold)
 
 # --- columns ---------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import operator
 import secrets
 import sqlite3
 import threading
@@ -224,12 +225,18 @@ def insert_rows(connection, table, rows: list[dict[str, Any]]) -> None:
             dialect.identifier_preparer.format_table(table),
             ", ".join(dialect.identifier_preparer.format_column(column) for column in columns),
             ", ".join("?" * len(columns)))
-        prepared = _PROCESSORS[cache_key] = (sql, list(zip(keys, processors)))
-    sql, processors = prepared
-    connection.exec_driver_sql(sql, [
-        tuple(value if (value := row[key]) is None or process is None else process(value)
-              for key, process in processors)
-        for row in rows])
+        pick = operator.itemgetter(*keys) if len(keys) > 1 else (lambda row, key=keys[0]: (row[key],))
+        prepared = _PROCESSORS[cache_key] = (
+            sql, pick, [(position, process) for position, process in enumerate(processors) if process is not None])
+    sql, pick, processors = prepared
+    values = []
+    for row in rows:
+        line = list(pick(row))
+        for position, process in processors:
+            if line[position] is not None:
+                line[position] = process(line[position])
+        values.append(tuple(line))
+    connection.exec_driver_sql(sql, values)
 
 
 def session_actor(session: Session) -> Actor:
@@ -272,9 +279,10 @@ def write_journal(session: Session, actor: Actor, changes: Iterable[RowChange]) 
     author, author_hex, author_name = actor.account_id, jsonable(actor.account_id), actor.display_name
     at_text = now.isoformat()
     wall = hlc.wall_millis() + offset  # one reading per batch: tick() keeps the clock increasing
+    plain = _PLAIN
     for change, op_id in zip(changes, ordered_ids(len(changes))):
         clock = hlc.tick(clock, wall)
-        values = {key: jsonable(value) for key, value in change.new.items()}
+        values = {key: value if type(value) in plain else jsonable(value) for key, value in change.new.items()}
         ops.append({"op_id": op_id, "hlc": clock, "node_id": node_id, "author_id": author,
                     "table_name": change.table, "row_id": change.row_id, "kind": change.kind,
                     "fields": canonical(values), "recorded_at": now})
