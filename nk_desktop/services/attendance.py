@@ -554,20 +554,30 @@ class Notice:
         return f"{self.text} {self.results}" if self.results else self.text
 
 
-def latest_results(session: Session, actor: Actor, school_class: SchoolClass,
-                   pupil_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+def latest_results(session: Session, actor: Actor, school_class: SchoolClass, pupil_ids: list[uuid.UUID],
+                   on: dt.date) -> dict[uuid.UUID, str]:
     """Each pupil's levels at their latest milestone with entered levels (and the periodic test score where
-    the subject has one), as one sentence; empty for an actor who may not read the class's marks (one query)."""
+    the subject has one), as one sentence; empty for an actor who may not read the class's marks.
+
+    Only milestones whose entry week has ended by *on* count: levels still being entered are not
+    sent to parents (Điều 11.1.a).
+    """
     from nk_desktop.models.gradebook import SubjectResult
     from nk_desktop.services import assessment_rules as rules
+    from nk_desktop.services.gradebook import level_deadline
     from nk_desktop.services.school import grade_subjects
 
     if not pupil_ids or not allows(session, actor, Action.MARKS_VIEW, class_id=school_class.id):
         return {}
+    year = session.get(SchoolYear, school_class.year_id)
+    closed = [m for m in rules.MILESTONES if level_deadline(session, year, m) <= on]
+    if not closed:
+        return {}
     rows = session.execute(select(SubjectResult.pupil_id, SubjectResult.subject_id, SubjectResult.milestone,
                                   SubjectResult.level, SubjectResult.score).where(
         SubjectResult.year_id == school_class.year_id, SubjectResult.pupil_id.in_(pupil_ids),
-        SubjectResult.deleted.is_(False), SubjectResult.level.is_not(None), SubjectResult.level != "")).all()
+        SubjectResult.milestone.in_(closed), SubjectResult.deleted.is_(False),
+        SubjectResult.level.is_not(None), SubjectResult.level != "")).all()
     if not rows:
         return {}
     order = {m: n for n, m in enumerate(rules.MILESTONES)}
@@ -623,7 +633,7 @@ def parent_notices(db: Database, actor: Actor, class_id: uuid.UUID, first: dt.da
             AttendanceMark.class_id == class_id, AttendanceMark.deleted.is_(False), AttendanceMark.status != "",
             AttendanceMark.day >= first, AttendanceMark.day <= last).order_by(AttendanceMark.day)).all()
         pupils = enrolled_on(session, class_id, first, last)
-        results = latest_results(session, actor, school_class, [p.id for p, _e in pupils])
+        results = latest_results(session, actor, school_class, [p.id for p, _e in pupils], last)
         club_marks = _club_marks(session, [p.id for p, _e in pupils], first, last)
     by_pupil: dict[uuid.UUID, list[tuple[AttendanceMark, str]]] = {}
     for mark, session_name in marks:

@@ -92,8 +92,15 @@ def test_parent_notices_carry_the_latest_results_for_those_who_read_marks(db, kl
                                   milestone="GK1", level="CHT", score=None))
     notices = {n.full_name: n for n in attendance.parent_notices(db, teacher, class_id, D(2026, 11, 1), NOV_30)}
     an_notice = notices["Nguyễn Văn An"]
-    # CK1 is An's latest milestone with an entered level; Tiếng Việt is tested at CK1, so its score shows.
-    assert an_notice.results == "Kết quả Cuối học kì I: Tiếng Việt: Hoàn thành tốt (9)."
+    # In November CK1's entry week has not ended: its levels are not sent yet; GK1's are (subjects in order).
+    assert an_notice.results == "Kết quả Giữa học kì I: Tiếng Việt: Hoàn thành tốt; Toán: Hoàn thành."
+    with db.read() as session:
+        from nk_desktop.services.gradebook import level_deadline
+
+        ck1_closed = level_deadline(session, session.get(attendance.SchoolYear, year_id), "CK1")
+    later = {n.full_name: n for n in attendance.parent_notices(db, teacher, class_id, ck1_closed, ck1_closed)}
+    # Once closed, CK1 is An's latest milestone; Tiếng Việt is tested at CK1, so its score shows.
+    assert later["Nguyễn Văn An"].results == "Kết quả Cuối học kì I: Tiếng Việt: Hoàn thành tốt (9)."
     assert an_notice.message == an_notice.text + " " + an_notice.results
     assert an_notice.text.startswith("Lớp 4A, từ 01/11 đến 30/11/2026: em Nguyễn Văn An đi học")
     assert notices["Phạm Văn Bình"].results == "Kết quả Giữa học kì I: Toán: Chưa hoàn thành."
