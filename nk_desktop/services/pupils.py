@@ -106,6 +106,23 @@ def check_personal_id(number: str, *, gender: str | None, date_of_birth: dt.date
     return digits
 
 
+PHOTO_MAX_BYTES = 1_000_000
+_PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # JPEG, PNG
+
+
+def check_photo(data: bytes | None) -> bytes | None:
+    """The pupil's photo (optional): a JPEG or PNG of at most 1 MB; empty means no photo."""
+    if not data:
+        return None
+    data = bytes(data)
+    if not data.startswith(_PHOTO_MAGIC):
+        raise ValidationError(_("Ảnh phải là tệp JPEG hoặc PNG."), field="photo")
+    if len(data) > PHOTO_MAX_BYTES:
+        raise ValidationError(_("Ảnh {size:.1f} MB, quá lớn: tối đa 1 MB (hãy thu nhỏ ảnh rồi chọn lại).").format(
+            size=len(data) / 1_000_000), field="photo")
+    return data
+
+
 def check_birth_date(date_of_birth: dt.date, on: dt.date) -> None:
     """A primary pupil is 5 to 17 in the calendar year (TT28 Điều 33: 6, up to 3 years older; some leeway)."""
     age = on.year - date_of_birth.year
@@ -159,6 +176,8 @@ def clean_fields(fields: dict[str, Any], *, current: Pupil | None = None, on: dt
     for key in ("policy_family",):
         if key in clean:
             clean[key] = bool(clean[key])
+    if "photo" in clean:
+        clean["photo"] = check_photo(clean["photo"])
     for key in TEXT_FIELDS:
         if key in clean and clean[key] is None:
             clean[key] = ""

@@ -223,3 +223,16 @@ def test_promoting_a_class_to_the_next_grade(db, principal, people, year_id):
     assert pupils.promote_class(db, principal, people.class_4a, five_a, keep_back=frozenset({kept})) == 1
     assert _names(db, principal, five_a) == ["Lê Thị Ánh"]
     assert pupils.promote_class(db, principal, people.class_4a, five_a, keep_back=frozenset({kept})) == 0
+
+
+def test_photo_is_optional_and_must_be_a_small_jpeg_or_png(db, principal, people):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    pupil_id = _add(db, principal, people.class_4a, "Nguyễn Thị Mai")
+    pupils.update_pupil(db, principal, pupil_id, photo=png)
+    assert pupils.get_pupil(db, principal, pupil_id).photo == png
+    for data, message in ((b"GIF89a...", "JPEG hoặc PNG"), (b"\xff\xd8\xff" + b"\x00" * 1_000_000, "tối đa 1 MB")):
+        with pytest.raises(ValidationError, match=message):
+            pupils.update_pupil(db, principal, pupil_id, photo=data)
+    assert pupils.get_pupil(db, principal, pupil_id).photo == png
+    pupils.update_pupil(db, principal, pupil_id, photo=b"")
+    assert pupils.get_pupil(db, principal, pupil_id).photo is None

@@ -616,3 +616,34 @@ def test_a_key_that_keeps_the_same_matches_does_not_reset_the_grid(qtbot, qtmode
     tab.search_edit.setText("a")  # shorter again: searched over every pupil
     assert names(tab) == ["Nguyễn Văn An", "Lê Thị Ánh", "Đặng Thị Hoà", "Trần Văn Hòa", "Lò Văn Páo"]
     qtmodeltester.check(tab.model)
+
+
+def test_photo_is_optional_checked_and_saved_with_the_record(qtbot, school_data, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(60, 80, QImage.Format.Format_RGB32)
+    image.fill(QColor("#4a7bb7"))
+    good = tmp_path / "anh.png"
+    assert image.save(str(good))
+    bad = tmp_path / "anh.txt"
+    bad.write_text("không phải ảnh")
+    tab = make_tab(qtbot, school_data)
+    select(tab, "Lê Thị Ánh")
+    dialog = tab.open_record()
+    assert dialog.photo_label.text() == "Chưa có ảnh" and not dialog.remove_photo_button.isEnabled()
+    dialog.choose_photo = lambda parent: str(bad)
+    assert not dialog.pick_photo() and dialog.error() == "Ảnh phải là tệp JPEG hoặc PNG."
+    dialog.choose_photo = lambda parent: str(good)
+    assert dialog.pick_photo() and not dialog.photo_label.pixmap().isNull()
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    saved = pupils.get_pupil(school_data.db, SYSTEM, school_data.ids["Lê Thị Ánh"])
+    assert saved.photo == good.read_bytes()
+    dialog = tab.open_record()
+    assert not dialog.photo_label.pixmap().isNull() and dialog.remove_photo_button.isEnabled()
+    dialog.set_photo(None)
+    dialog.accept()
+    assert pupils.get_pupil(school_data.db, SYSTEM, school_data.ids["Lê Thị Ánh"]).photo is None
+    reader = make_tab(qtbot, school_data, username="gvbomon", class_name="4B")
+    select(reader, "Vũ Minh Châu")
+    assert not reader.open_record().photo_button.isEnabled()

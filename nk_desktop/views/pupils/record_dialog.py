@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-    QVBoxLayout, QWidget,
+    QPushButton, QVBoxLayout, QWidget,
 )
 
 from nk_desktop.actor import Actor
@@ -44,6 +46,15 @@ _MAX_LENGTH = {"family_name": 50, "middle_name": 80, "given_name": 50, "birthpla
                "father_name": 100, "father_job": 100, "father_phone": 20, "mother_name": 100,
                "mother_job": 100, "mother_phone": 20, "contact_phone": 20, "policy_kind": 100}
 NEW_START_REASONS = ("dau_nam", "chuyen_den")  # a pupil with no record yet starts the year or transfers in
+PHOTO_SIZE = (90, 120)  # a 3×4 portrait, as on the paper record
+ChoosePhoto = Callable[[QWidget | None], str]  # (parent) -> image path, or "" when cancelled
+
+
+def choose_photo_file(parent: QWidget | None) -> str:
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _filter = QFileDialog.getOpenFileName(parent, _("Chọn ảnh học sinh"), "", _("Ảnh (*.jpg *.jpeg *.png)"))
+    return path
 
 
 class PupilRecordDialog(PupilFormDialog):
@@ -51,7 +62,8 @@ class PupilRecordDialog(PupilFormDialog):
 
     def __init__(self, db: Database, actor: Actor, *, class_id: uuid.UUID, class_name: str,
                  year_start: dt.date, on: dt.date, pupil: Pupil | None = None, row: PupilRow | None = None,
-                 read_only: bool = False, confirm: Confirm = ask, parent: QWidget | None = None):
+                 read_only: bool = False, confirm: Confirm = ask, parent: QWidget | None = None,
+                 choose_photo: ChoosePhoto = choose_photo_file):
         if pupil is None:
             title = _("Thêm học sinh vào lớp {name}").format(name=class_name)
         else:
@@ -61,6 +73,9 @@ class PupilRecordDialog(PupilFormDialog):
         self.db, self.actor, self.class_id = db, actor, class_id
         self.pupil, self.read_only, self.confirm = pupil, read_only, confirm
         self._year_start, self._on = year_start, on
+        self.choose_photo = choose_photo
+        self.photo: bytes | None = pupil.photo if pupil is not None else None
+        self.photo_changed = False
         self.lines: dict[str, QLineEdit] = {}
         columns = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
@@ -69,6 +84,7 @@ class PupilRecordDialog(PupilFormDialog):
         self.body.addLayout(columns)
         left.addWidget(self._person_group())
         left.addWidget(self._enrolment_group(row))
+        left.addWidget(self._photo_group())
         left.addStretch(1)
         right.addWidget(self._address_group())
         right.addWidget(self._family_group())
@@ -140,6 +156,61 @@ class PupilRecordDialog(PupilFormDialog):
             form.addRow(_("Hình thức vào lớp:"), QLabel(how, self))
             form.addRow(_("Ngày vào lớp:"), QLabel(format_date(row.start_date) if row else "", self))
         return group
+
+    def _photo_group(self) -> QGroupBox:
+        group = QGroupBox(_("Ảnh (không bắt buộc)"), self)
+        layout = QHBoxLayout(group)
+        self.photo_label = QLabel(self)
+        self.photo_label.setFixedSize(*PHOTO_SIZE)
+        self.photo_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo_label.setFrameShape(QLabel.Shape.StyledPanel)
+        layout.addWidget(self.photo_label)
+        buttons = QVBoxLayout()
+        self.photo_button = QPushButton(_("Chọn ảnh…"), self)
+        self.photo_button.setAutoDefault(False)
+        self.photo_button.clicked.connect(self.pick_photo)
+        self.remove_photo_button = QPushButton(_("Bỏ ảnh"), self)
+        self.remove_photo_button.setAutoDefault(False)
+        self.remove_photo_button.clicked.connect(lambda: self.set_photo(None))
+        self.photo_hint = QLabel(_("JPEG hoặc PNG, tối đa 1 MB."), self)
+        self.photo_hint.setWordWrap(True)
+        for widget in (self.photo_button, self.remove_photo_button, self.photo_hint):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        layout.addLayout(buttons, 1)
+        self._show_photo()
+        return group
+
+    def pick_photo(self) -> bool:
+        """Ask for an image file and show it; the photo is saved with the record (the service checks it)."""
+        path = self.choose_photo(self)
+        if not path:
+            return False
+        try:
+            data = Path(path).read_bytes()
+            pupils.check_photo(data)
+        except OSError as error:
+            self.show_error(_("Không đọc được tệp ảnh ({error}).").format(error=error))
+            return False
+        except ValidationError as error:
+            self.show_error(str(error))
+            return False
+        self.set_photo(data)
+        return True
+
+    def set_photo(self, data: bytes | None) -> None:
+        self.photo, self.photo_changed = data, True
+        self._show_photo()
+
+    def _show_photo(self) -> None:
+        pixmap = QPixmap()
+        if self.photo and pixmap.loadFromData(self.photo):
+            self.photo_label.setPixmap(pixmap.scaled(*PHOTO_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                                     Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.photo_label.setPixmap(QPixmap())
+            self.photo_label.setText(_("Chưa có ảnh") if not self.photo else _("Ảnh hỏng"))
+        self.remove_photo_button.setEnabled(bool(self.photo) and not self.read_only)
 
     def _address_group(self) -> QGroupBox:
         group = QGroupBox(_("Nơi ở"), self)
@@ -213,7 +284,8 @@ class PupilRecordDialog(PupilFormDialog):
     def _make_read_only(self) -> None:
         for edit in (*self.lines.values(), self.birth_edit, self.notes_edit):
             _lock(edit)
-        for widget in (self.gender_combo, self.ethnicity_combo, self.policy_check):
+        for widget in (self.gender_combo, self.ethnicity_combo, self.policy_check, self.photo_button,
+                       self.remove_photo_button):
             widget.setEnabled(False)
         self.ok_button.hide()
         self.cancel_button.setText(_("Đóng"))
@@ -240,6 +312,8 @@ class PupilRecordDialog(PupilFormDialog):
         if not values["policy_family"]:
             values["policy_kind"] = ""
         values["notes"] = self.notes_edit.toPlainText().strip()
+        if self.photo_changed:
+            values["photo"] = self.photo
         return values
 
     def submit(self) -> uuid.UUID | None:
