@@ -231,11 +231,20 @@ def insert_rows(connection, table, rows: list[dict[str, Any]]) -> None:
             sql, pick, [(position, process) for position, process in enumerate(processors) if process is not None])
     sql, pick, processors = prepared
     values = []
+    stamps: dict[tuple, Any] = {}  # a batch shares its timestamps: format each once
     for row in rows:
         line = list(pick(row))
         for position, process in processors:
-            if line[position] is not None:
-                line[position] = process(line[position])
+            value = line[position]
+            if value is None:
+                continue
+            if type(value) is dt.datetime:
+                done = stamps.get((position, value))
+                if done is None:
+                    done = stamps[(position, value)] = process(value)
+                line[position] = done
+            else:
+                line[position] = process(value)
         values.append(tuple(line))
     connection.exec_driver_sql(sql, values)
 
@@ -293,9 +302,11 @@ def write_journal(session: Session, actor: Actor, changes: Iterable[RowChange]) 
         for key, new_value in change.new.items():
             if key in META_FIELDS or key == "id":
                 continue
-            if inserted and new_value in (None, "", False):
-                continue
-            if key in secret:
+            if inserted:
+                if new_value in (None, "", False):
+                    continue
+                shown[key] = [None, SECRET_MARK if key in secret else values[key]]
+            elif key in secret:
                 shown[key] = [None if old.get(key) is None else SECRET_MARK, SECRET_MARK]
             else:
                 shown[key] = [jsonable(old.get(key)), values[key]]
