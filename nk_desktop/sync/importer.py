@@ -26,10 +26,10 @@ from nk_desktop.clock import utcnow
 from nk_desktop.i18n import _
 from nk_desktop.models.base import Base, is_synced
 from nk_desktop.sync import capture, hlc
-from nk_desktop.sync.authorize import History, WriterView, refusal, Entry as AuthorityEntry
+from nk_desktop.sync.authorize import CHECKED, History, WriterView, refusal, Entry as AuthorityEntry
 from nk_desktop.sync.codec import GENESIS_SHA, Unreadable, decode_pack, decode_segment, sha_of
 from nk_desktop.sync.merge import BOOKKEEPING, LEDGER_TABLES, OFFICIAL, Head, apply_op, in_conflict, winner
-from nk_desktop.sync.ops import DELETED_TEXT, canonical, codec
+from nk_desktop.sync.ops import DELETED, DELETED_TEXT, canonical, codec
 from nk_desktop.sync.outbox import AUTHORITY_TABLES, BIRTH, CHUNK
 from nk_desktop.sync.share import NODES, Share
 
@@ -302,6 +302,8 @@ class SegmentApplier:
         self.stored: dict[tuple[str, str], dict] = {}  # domain rows the segment touches, as stored
         self.early: set[tuple[str, str]] = set()
         self.view = CachedWriterView(history, header["node"], header["seq"], header["deps"])
+        # Verdicts of the permission re-check, reused when no op of this segment changes the permission tables.
+        self.verdicts: dict | None = None if any(op["tbl"] in AUTHORITY_TABLES for op in ops) else {}
 
     def _query(self, sql: str, values: list, extra: tuple = ()) -> list:
         found = []
@@ -389,7 +391,7 @@ class SegmentApplier:
                 f not in BOOKKEEPING and f != "deleted" and canonical(v) != DELETED_TEXT for f, v in op["f"].items()):
             self._refuse(op, _("Sổ này chỉ được ghi thêm, không được sửa dòng đã có."))
             return True
-        reason = refusal(self.view, op, current)
+        reason = self._refusal(op, current)
         if reason:
             self._refuse(op, reason)
             return True
@@ -444,6 +446,22 @@ class SegmentApplier:
         else:
             row_now.update(values)
         return True
+
+    def _refusal(self, op: dict, current: "StoredRow | None") -> str | None:
+        """``authorize.refusal``, remembered per kind of op while the writer's view cannot change.
+
+        Without an op on the permission tables in this segment the view is the same for every op of it, and
+        the verdict depends only on the table, the author, the kind, the fields written and the cells named
+        (class, subject, milestone: from the op, or the row for a delete)."""
+        if self.verdicts is None or op["tbl"] not in CHECKED or op.get("u") is None:
+            return refusal(self.view, op, current)
+        fields = op["f"]
+        facts = tuple((current.get(key) if current else None) if fields.get(key, DELETED) == DELETED
+                      else fields[key] for key in ("class_id", "subject_id", "milestone"))
+        key = (op["tbl"], op["u"], op["k"], frozenset(fields), facts)
+        if key not in self.verdicts:
+            self.verdicts[key] = refusal(self.view, op, current)
+        return self.verdicts[key]
 
     def _merge(self, op: dict, table_codec, current: "StoredRow | None"):
         """(new heads by cell, (op, field) pairs replaced, column values to store) — nothing written yet."""
@@ -502,7 +520,7 @@ class SegmentApplier:
         secret = _secret_columns(table)
         shown = {}
         for field, new in op["f"].items():
-            if field in capture.META_FIELDS or field == "id" or canonical(new) == DELETED_TEXT:
+            if field in capture.META_FIELDS or field == "id" or (type(new) is dict and canonical(new) == DELETED_TEXT):
                 continue
             if op["k"] == "ins" and new in (None, "", False):
                 continue
