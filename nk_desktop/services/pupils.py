@@ -501,6 +501,12 @@ def may_import_class(db: Database, actor: Actor, class_id: uuid.UUID) -> bool:
         return allows(session, actor, Action.PUPIL_IMPORT, class_id=class_id)
 
 
+def may_import_school(db: Database, actor: Actor) -> bool:
+    """Whether *actor* may import pupil lists into every class (a whole-school file)."""
+    with db.read() as session:
+        return allows(session, actor, Action.PUPIL_IMPORT)
+
+
 def may_view_school(db: Database, actor: Actor) -> bool:
     """Whether *actor* reads every class's pupils (the whole-school export)."""
     with db.read() as session:

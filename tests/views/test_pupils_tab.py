@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel
 
 from nk_desktop.actor import SYSTEM
 from nk_desktop.clock import format_date
@@ -647,3 +647,28 @@ def test_photo_is_optional_checked_and_saved_with_the_record(qtbot, school_data,
     reader = make_tab(qtbot, school_data, username="gvbomon", class_name="4B")
     select(reader, "Vũ Minh Châu")
     assert not reader.open_record().photo_button.isEnabled()
+
+
+def test_a_whole_school_file_goes_into_its_classes_for_the_principal_only(qtbot, school_data, tmp_path):
+    import openpyxl
+
+    path = tmp_path / "truong.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["STT", "Lớp", "Họ và tên", "Ngày sinh", "Giới tính"])
+    sheet.append([1, "4A", "Hoàng Thị Mai", "15/04/2016", "Nữ"])
+    sheet.append([2, "4B", "Bùi Văn Bảo", "01/07/2016", "Nam"])
+    book.save(path)
+    principal = excel_tab(qtbot, school_data, open_path=Paths(path))
+    finish(qtbot, principal.import_file())
+    dialog = principal.dialog
+    assert dialog.plan.class_id is None and "các lớp ghi ở cột “Lớp”" in dialog.findChildren(QLabel)[0].text()
+    assert [(r.class_name, r.status) for r in dialog.plan.rows] == [("4A", "new"), ("4B", "new")]
+    with qtbot.waitSignal(dialog.accepted, timeout=20000):
+        dialog.run_import()
+    assert "Bùi Văn Bảo" in enrolled(school_data, school_data.class_4b)
+    homeroom = excel_tab(qtbot, school_data, "gvcn4a", open_path=Paths(path))
+    finish(qtbot, homeroom.import_file())
+    plan = homeroom.dialog.plan
+    assert plan.class_id == school_data.class_4a and [r.status for r in plan.rows] == ["unchanged", "error"]
+    assert "khác lớp đang nhập (4A)" in plan.rows[1].reason

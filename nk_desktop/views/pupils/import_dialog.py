@@ -34,8 +34,13 @@ _STATUS_COLOURS = {"new": "#1b5e20", "updated": "#0d47a1", "unchanged": "#616161
 
 def plan_in_background(parent: QWidget, db: Database, actor: Actor, path: str, year_id, class_id, *,
                        on_success: Callable[[exchange.ImportPlan], None],
-                       on_failure: Callable[[BaseException], None]) -> BackgroundOperation:
-    """Read *path* and plan its import off the UI thread (progress, cancel); nothing is written."""
+                       on_failure: Callable[[BaseException], None], class_name: str = "",
+                       school_wide: bool = False) -> BackgroundOperation:
+    """Read *path* and plan its import off the UI thread (progress, cancel); nothing is written.
+
+    Rows go into the class *class_id*; with *school_wide* (who may import into every class) a
+    file whose "Lớp" column names other classes (a whole-school list) goes into those classes.
+    """
 
     def work(progress, cancelled) -> exchange.ImportPlan:
         progress(0, 2, _("Đang đọc tệp {name}…").format(name=Path(path).name))
@@ -43,7 +48,9 @@ def plan_in_background(parent: QWidget, db: Database, actor: Actor, path: str, y
         if cancelled():
             raise Cancelled()
         progress(1, 2, _("Đang kiểm tra {n} dòng…").format(n=len(parsed.rows)))
-        plan = exchange.plan_import(db, actor, parsed, year_id, class_id)
+        named = {row.class_name for row in parsed.rows if row.class_name}
+        target = None if school_wide and named - {class_name} else class_id
+        plan = exchange.plan_import(db, actor, parsed, year_id, target)
         if cancelled():
             raise Cancelled()
         progress(2, 2)

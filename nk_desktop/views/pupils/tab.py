@@ -4,7 +4,8 @@ One ``class_list`` call per load fills the grid (official order, counts by gende
 ethnic group).  Teachers see only their classes (``visible_classes``); the buttons that
 change data are enabled where ``may_edit_class`` allows, and the services check again.
 "Nhập từ Excel…" (shown to who may import into the class) reads and plans the file in the
-background and opens the dry run (``import_dialog``); "Xuất Excel…" writes the class, and for
+background and opens the dry run (``import_dialog``); a whole-school list (its "Lớp" column
+naming other classes) goes into those classes for who may import into every class; "Xuất Excel…" writes the class, and for
 school-wide readers "Xuất cả trường…" every class of the year.
 """
 
@@ -100,6 +101,7 @@ class PupilsTab(QWidget):
         self.may_import = False
         self.operation: BackgroundOperation | None = None  # the import / export running or run last
         self.sees_school = pupils.may_view_school(db, actor)
+        self.imports_school = pupils.may_import_school(db, actor)
         self.dialog: QDialog | None = None  # the dialog opened last (tests drive it without exec())
         self._years: dict[uuid.UUID, SchoolYear] = {}
         self._years_error = ""
@@ -471,17 +473,20 @@ class PupilsTab(QWidget):
 
         def planned(plan) -> None:
             self._update_buttons()
-            self._open_import(ImportPreviewDialog(
-                self.db, self.actor, plan, target=_("lớp {cls}, năm học {year}").format(cls=class_name,
-                                                                                      year=year.name),
-                ask_save_path=self.save_path, parent=self))
+            if plan.class_id is None:
+                target = _("các lớp ghi ở cột “Lớp”, năm học {year}").format(year=year.name)
+            else:
+                target = _("lớp {cls}, năm học {year}").format(cls=class_name, year=year.name)
+            self._open_import(ImportPreviewDialog(self.db, self.actor, plan, target=target,
+                                                  ask_save_path=self.save_path, parent=self))
 
         def failed(error: BaseException) -> None:
             self._update_buttons()
             self._notice(str(error) if isinstance(error, NKError) else _("Không đọc được tệp: {e}").format(e=error))
 
         self.operation = plan_in_background(self, self.db, self.actor, path, year.id, class_id,
-                                            on_success=planned, on_failure=failed)
+                                            on_success=planned, on_failure=failed, class_name=class_name,
+                                            school_wide=self.imports_school)
         self.operation.finished.connect(self._update_buttons)
         self._update_buttons()
         return self.operation
