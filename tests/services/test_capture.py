@@ -398,3 +398,13 @@ def test_change_record_op_shape(db, principal):
     fields = json.loads(records[0].fields)
     assert fields["phone"] == "0225 111 222" and "updated_at" in fields and fields["updated_by"] == principal.account_id.hex
     assert records[0].table_name == "school" and records[0].kind == "upd"
+
+
+def test_bulk_ids_are_time_ordered_uuids():
+    import uuid
+
+    from nk_desktop.sync.capture import ordered_ids
+
+    first, second = ordered_ids(3000), ordered_ids(3000)
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in first + second)
+    assert first == sorted(first) and len(set(first + second)) == 6000

@@ -595,3 +595,22 @@ def _word(i: int) -> str:
         word, i = letters[i % len(letters)] + word, i // len(letters)
         if not i:
             return word.title()
+
+
+def test_apply_plans_again_only_when_something_was_written_since_the_preview(db, principal, people, tmp_path,
+                                                                            monkeypatch):
+    year = _year(db, people)
+    parsed = exchange.read_pupil_file(three(tmp_path))
+    plans = []
+    real_plan = exchange._plan
+    monkeypatch.setattr(exchange, "_plan", lambda *args: plans.append(args) or real_plan(*args))
+    plan = exchange.plan_import(db, principal, parsed, year, people.class_4a)
+    assert plan.journal_head and len(plans) == 1
+    pupils.add_pupil(db, principal, people.class_4b, {"full_name": "Lê Văn Bình", "gender": "Nam",
+                                                      "date_of_birth": D(2017, 5, 6)})  # unrelated, moves the head
+    assert exchange.apply_import(db, principal, plan)["new"] == 3
+    assert len(plans) == 2  # planned again, found the same, written
+    parsed = exchange.read_pupil_file(three(tmp_path, "lai.xlsx"))
+    plan = exchange.plan_import(db, principal, parsed, year, people.class_4a)
+    assert exchange.apply_import(db, principal, plan) == {"new": 0, "updated": 0, "unchanged": 3, "error": 0}
+    assert len(plans) == 3  # nothing written since this preview: not planned again
