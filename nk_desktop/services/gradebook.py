@@ -22,7 +22,7 @@ from nk_desktop.clock import today
 from nk_desktop.db import Database
 from nk_desktop.errors import Locked, ValidationError
 from nk_desktop.i18n import _
-from nk_desktop.models.gradebook import EntryWeek, MarkLock, SubjectResult, TestDate, TraitResult
+from nk_desktop.models.gradebook import EntryWeek, MarkLock, SubjectResult, TestDate, TraitResult, YearResult
 from nk_desktop.models.pupils import Enrolment, Pupil
 from nk_desktop.models.school import CurriculumEntry, SchoolClass, SchoolYear, Subject, TeachingWeek
 from nk_desktop.services import assessment_rules as rules
@@ -151,6 +151,8 @@ def set_lock(db: Database, actor: Actor, year_id: uuid.UUID, *, locked: bool, gr
             MarkLock.subject_id.is_(None) if subject_id is None else MarkLock.subject_id == subject_id,
             MarkLock.milestone.is_(None) if milestone is None else MarkLock.milestone == milestone,
         ))
+        if locked:
+            _refuse_lock_with_conflicts(session, year_id, grade, class_id, subject_id, milestone)
         if existing is None:
             existing = MarkLock(year_id=year_id, grade=grade, class_id=class_id, subject_id=subject_id,
                                 milestone=milestone)
@@ -159,6 +161,70 @@ def set_lock(db: Database, actor: Actor, year_id: uuid.UUID, *, locked: bool, gr
         existing.reason = nfc(reason) or ""
         session.flush()
         return existing.id
+
+
+LOCK_CONFLICTS_SHOWN = 8
+
+
+def _refuse_lock_with_conflicts(session: Session, year_id: uuid.UUID, grade: int | None,
+                                class_id: uuid.UUID | None, subject_id: uuid.UUID | None,
+                                milestone: str | None) -> None:
+    """Issue 7: a book with an unresolved sync conflict is not locked until someone resolves it.
+
+    Looks at the subject results (and, without a subject, the qualities/competencies and the
+    year-end results) the lock would cover; raises ``Locked`` naming the cells in conflict.
+    """
+    from nk_desktop.sync.conflicts import open_conflicts
+
+    classes = select(SchoolClass.id).where(SchoolClass.year_id == year_id)
+    if class_id is not None:
+        classes = classes.where(SchoolClass.id == class_id)
+    elif grade is not None:
+        classes = classes.where(SchoolClass.grade == grade)
+    models: list = [SubjectResult]
+    if subject_id is None:
+        models.append(TraitResult)
+        if milestone in (None, "CN"):
+            models.append(YearResult)
+    found: list[tuple[str, str, str]] = []  # (pupil name, what, field)
+    for model in models:
+        query = select(model.id).where(model.year_id == year_id, model.class_id.in_(classes))
+        if model is SubjectResult and subject_id is not None:
+            query = query.where(SubjectResult.subject_id == subject_id)
+        if model is not YearResult and milestone is not None:
+            query = query.where(model.milestone == milestone)
+        ids = list(session.scalars(query))
+        pairs = open_conflicts(session, model.__tablename__, ids) if ids else set()
+        if not pairs:
+            continue
+        rows = {r.id.hex: r for r in session.scalars(select(model).where(
+            model.id.in_([uuid.UUID(row) for row, _field in pairs])))}
+        names = {p.id: p.full_name for p in session.scalars(select(Pupil).where(
+            Pupil.id.in_({r.pupil_id for r in rows.values()})))}
+        subjects = ({s.id: s.name for s in session.scalars(select(Subject).where(
+            Subject.id.in_({r.subject_id for r in rows.values()})))} if model is SubjectResult else {})
+        for row_hex, field in pairs:
+            row = rows.get(row_hex)
+            if row is None:
+                continue
+            column = model.__table__.c.get(field)
+            field_label = column.info.get("label", field) if column is not None else field
+            if model is SubjectResult:
+                topic = f"{subjects.get(row.subject_id, '')} ({row.milestone})"
+            elif model is TraitResult:
+                topic = f"{rules.TRAIT_NAMES.get(row.trait, row.trait)} ({row.milestone})"
+            else:
+                topic = _("cuối năm")
+            found.append((names.get(row.pupil_id, "?"), f"{topic} — {field_label}", ""))
+    if not found:
+        return
+    lines = sorted(f"{name}: {what}" for name, what, _f in found)
+    shown = "; ".join(lines[:LOCK_CONFLICTS_SHOWN])
+    if len(lines) > LOCK_CONFLICTS_SHOWN:
+        shown += _("; và {n} ô khác").format(n=len(lines) - LOCK_CONFLICTS_SHOWN)
+    raise Locked(_("Chưa khóa được: sổ điểm này còn xung đột đồng bộ chưa giải quyết — {items}. Người có thẩm "
+                   "quyền hãy giải quyết các xung đột (mục Đồng bộ, hoặc nk-admin conflicts) rồi khóa lại.").format(
+        items=shown))
 
 
 def set_test_date(db: Database, actor: Actor, year_id: uuid.UUID, grade: int, subject_id: uuid.UUID,
