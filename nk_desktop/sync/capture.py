@@ -10,9 +10,9 @@ in the same transaction, appends per changed row
 ``bulk_insert`` is the same path for imports that must not pay the ORM's
 per-object cost: rows and journal go in as a few executemany calls, and the new rows
 and ops get time-ordered ids (``ordered_ids``) so a batch touches few index pages.
-Everything else that would write a synced table without passing here is refused: ORM bulk UPDATE/DELETE/INSERT statements, hard deletes,
-and (when the database is opened with ``strict_writes``, as in tests) raw SQL,
-through SQLite's authorizer.
+Everything else that would write a synced table without passing here is refused:
+ORM bulk UPDATE/DELETE/INSERT statements, hard deletes, and (when the database is
+opened with ``strict_writes``, as in tests) raw SQL, through SQLite's authorizer.
 """
 
 from __future__ import annotations
