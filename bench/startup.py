@@ -30,6 +30,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from bench import common
 from bench.common import Figure, Target
 
 PYTHON = sys.executable
+CHILD_TIMEOUT_S = 120
 
 BARE = r"""
 import time
@@ -58,6 +60,16 @@ import time
 T0 = time.perf_counter()
 import sys
 from nk_desktop import app as nk
+
+
+def fail(*exc_info):  # an exception in a slot must end the run, not leave it waiting
+    import os, traceback
+    traceback.print_exception(*exc_info)
+    sys.stderr.flush()
+    os._exit(4)
+
+
+sys.excepthook = fail
 
 
 def ms(since):
@@ -135,12 +147,17 @@ def _spawn(code: str, args: list[str], env: dict[str, str]) -> dict[str, tuple[f
     start = time.perf_counter()
     child = subprocess.Popen([PYTHON, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              env=env, text=True, cwd=common.ROOT)
+    watchdog = threading.Timer(CHILD_TIMEOUT_S, child.kill)  # a hung child fails the bench, never hangs it
+    watchdog.start()
     lines: dict[str, tuple[float, list[float]]] = {}
-    for line in child.stdout:
-        wall = (time.perf_counter() - start) * 1000
-        word, *numbers = line.split()
-        lines[word] = (wall, [float(n) for n in numbers])
-    _out, err = child.communicate(timeout=120)
+    try:
+        for line in child.stdout:
+            wall = (time.perf_counter() - start) * 1000
+            word, *numbers = line.split()
+            lines[word] = (wall, [float(n) for n in numbers])
+        _out, err = child.communicate()
+    finally:
+        watchdog.cancel()
     if child.returncode != 0:
         raise RuntimeError(f"start-up child failed (exit {child.returncode}): {sorted(lines)} {err[-2000:]}")
     return lines

@@ -174,3 +174,22 @@ def test_smoke_test_fails_clearly_on_a_newer_file(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "smoke test FAILED: database:" in done.stderr and "mới hơn" in done.stderr
+
+
+def test_the_opening_thread_never_loads_qt():
+    """PySide6 creates its types on first use, and not thread-safely: nothing the opening thread
+    imports (the database layer, the warm-up modules, the keyring) may use Qt."""
+    code = (
+        "import importlib, sys\n"
+        "def qt(): return sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken')))\n"
+        "import keyring, nk_desktop.db, nk_desktop.keystore, nk_desktop.views.app_shell.info\n"
+        "print('database layer:', qt())\n"
+        "from nk_desktop.views.app_shell.opening import WARM_MODULES\n"
+        "before = qt()\n"
+        "for name in WARM_MODULES: importlib.import_module(name)\n"
+        "print('warm-up adds:', sorted(set(qt()) - set(before)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "database layer: []\n" in done.stdout and "warm-up adds: []\n" in done.stdout, done.stdout

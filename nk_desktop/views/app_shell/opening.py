@@ -25,16 +25,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # What the steps after the login need, imported by the thread once the database is open (the
-# user is still typing), so that the main window does not wait for these imports.
-WARM_MODULES = (
-    "nk_desktop.services.accounts",
-    "nk_desktop.views.app_shell.change_password",
-    "nk_desktop.views.app_shell.main_window",
-)
+# user is still typing), so that the login does not wait for these imports.  Never a module
+# that uses Qt: PySide6 creates its types on first use, and not thread-safely (a Qt namespace
+# half-created by this thread was seen as "Qt has no attribute CursorShape" on the UI thread).
+WARM_MODULES = ("nk_desktop.services.accounts",)
 
 
 class DatabaseOpening(QObject):
     """Opens the database with *open_database* (called on a thread) and reads the ``ShellInfo``.
+
+    Nothing run on the thread may touch Qt (see WARM_MODULES); it only emits a signal.
 
     ``start()`` may be called any number of times; ``finished`` is emitted once, on the UI
     thread, after which ``done`` is True and either ``db`` and ``info`` or ``error`` are set.
