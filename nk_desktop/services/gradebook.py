@@ -14,11 +14,12 @@ import datetime as dt
 import uuid
 from typing import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from nk_desktop.actor import Actor
-from nk_desktop.clock import today
+from nk_desktop.clock import today, utcnow
 from nk_desktop.db import Database
 from nk_desktop.errors import Locked, ValidationError
 from nk_desktop.i18n import _
@@ -29,6 +30,7 @@ from nk_desktop.services import assessment_rules as rules
 from nk_desktop.services.calendar import work_calendar
 from nk_desktop.services.common import get_live
 from nk_desktop.services.permissions import Action, allows, require
+from nk_desktop.sync import capture
 from nk_desktop.text import nfc, person_sort_key
 
 REASSESSMENT_DEADLINE = (8, 31)  # Điều 11.1.d: summer re-assessment finished before 31 August
@@ -115,6 +117,10 @@ def entry_window(session: Session, school_class: SchoolClass, subject_id: uuid.U
     levels_due = level_deadline(session, year, milestone)
     scores_due = score_deadline(session, year, school_class.grade, subject_id, milestone) if subject_id else None
     lock = active_lock(session, school_class, subject_id, milestone)
+    return _window(lock, levels_due, scores_due, on)
+
+
+def _window(lock: MarkLock | None, levels_due: dt.date, scores_due: dt.date | None, on: dt.date) -> EntryWindow:
     if lock is not None and lock.locked:
         reason = _("Sổ điểm đã khóa ({why}); muốn sửa phải lập biên bản sửa điểm (Điều 11.2).").format(
             why=lock.reason or _("Hiệu trưởng khóa"))
@@ -352,6 +358,7 @@ class RefusedCell:
     field: str
     reason: str
     trait: str = ""
+    subject_id: uuid.UUID | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -370,51 +377,258 @@ def save_subject_cells(db: Database, actor: Actor, class_id: uuid.UUID, subject_
     class × subject or the milestone is closed; otherwise each invalid cell is
     refused with its reason and the valid ones are saved together.
     """
+    return save_class_cells(db, actor, class_id, milestone, [(subject_id, e) for e in edits], on=on,
+                            dry_run=dry_run)
+
+
+def save_class_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str,
+                     edits: Iterable[tuple[uuid.UUID, CellEdit]], *, on: dt.date | None = None,
+                     dry_run: bool = False) -> SaveResult:
+    """Edits to any subjects of one class at one milestone, saved in one transaction.
+
+    The class, its pupils, deadlines, test dates and locks are loaded once; every cell
+    is written with one INSERT and one UPDATE statement through the journal.  The
+    whole call is refused (nothing changes) when the actor may not enter one of the
+    subjects, or when every subject sent is closed (deadline or lock); cells of a
+    closed subject among open ones are refused with the reason, as are invalid values.
+    """
     milestone = rules.parse_milestone(milestone)
-    edits = list(edits)
+    by_subject: dict[uuid.UUID, list[CellEdit]] = {}
+    for subject_id, edit in edits:
+        by_subject.setdefault(subject_id, []).append(edit)
     with db.write(actor) as session:
-        if not allows(session, actor, Action.MARKS_IMPORT_GRADE) or any(e.field != "score" for e in edits):
-            require(session, actor, Action.MARKS_ENTER, class_id=class_id, subject_id=subject_id)
-        school_class = get_live(session, SchoolClass, class_id, _("lớp"))
-        subject = get_live(session, Subject, subject_id, _("môn học"))
-        window = entry_window(session, school_class, subject_id, milestone, on=on)
-        if not window.any_open:
-            raise Locked(window.closed_reason)
-        tested = milestone in tested_milestones(session, school_class.year_id, school_class.grade, subject.id)
-        enrolled = {p.id: p.full_name for p in enrolled_pupils(session, school_class,
-                                                                milestone_day(session, school_class, milestone, on))}
-        results = {r.pupil_id: r for r in session.scalars(select(SubjectResult).where(
-            SubjectResult.class_id == class_id, SubjectResult.subject_id == subject_id,
-            SubjectResult.milestone == milestone, SubjectResult.deleted.is_(False)))}
-        saved = unchanged = 0
-        refused: list[RefusedCell] = []
-        for edit in edits:
-            try:
-                value = _check_subject_cell(edit, tested, window, subject.name, milestone)
-            except (ValidationError, Locked) as error:
-                refused.append(RefusedCell(edit.pupil_id, edit.field, str(error)))
-                continue
-            if edit.pupil_id not in enrolled:
-                refused.append(RefusedCell(edit.pupil_id, edit.field, _("Học sinh không thuộc lớp ở thời điểm này.")))
-                continue
-            result = results.get(edit.pupil_id)
-            if result is None:
-                if value in (None, ""):
-                    unchanged += 1
-                    continue
-                result = SubjectResult(year_id=school_class.year_id, class_id=class_id, pupil_id=edit.pupil_id,
-                                       subject_id=subject_id, milestone=milestone, comment="")
-                session.add(result)
-                results[edit.pupil_id] = result
-            if getattr(result, edit.field) == value:
-                unchanged += 1
-                continue
-            setattr(result, edit.field, value)
-            result.label_for_audit = f"{subject.name} của {enrolled[edit.pupil_id]} ({milestone}, lớp {school_class.name})"
-            saved += 1
+        secretary = allows(session, actor, Action.MARKS_IMPORT_GRADE)
+        for subject_id, block in by_subject.items():
+            if not secretary or any(e.field != "score" for e in block):
+                require(session, actor, Action.MARKS_ENTER, class_id=class_id, subject_id=subject_id)
+        context = _ClassContext.load(session, class_id, milestone, on, tuple(by_subject))
+        windows = {subject_id: context.window(subject_id) for subject_id in by_subject}
+        closed = [w for w in windows.values() if not w.any_open]
+        if closed and len(closed) == len(windows):
+            raise Locked(closed[0].closed_reason)
+        result = _write_subject_cells(session, actor, context, by_subject, windows)
         if dry_run:
             session.rollback()
-        return SaveResult(saved, unchanged, refused)
+        return result
+
+
+_RESULT_FIELDS = ("level", "score", "comment")
+
+
+def _write_subject_cells(session: Session, actor: Actor, context: "_ClassContext",
+                         by_subject: dict[uuid.UUID, list[CellEdit]], windows: dict[uuid.UUID, EntryWindow]
+                         ) -> SaveResult:
+    """Check every cell, then INSERT the new results and UPDATE the changed ones (Core, journaled)."""
+    table = SubjectResult.__table__
+    c = table.c
+    school_class = context.school_class
+    existing = {(r.pupil_id, r.subject_id): r for r in session.execute(
+        select(c.id, c.pupil_id, c.subject_id, c.level, c.score, c.comment, c.version, c.updated_at, c.updated_by)
+        .where(c.class_id == school_class.id, c.milestone == context.milestone, c.deleted.is_(False),
+               c.subject_id.in_(list(by_subject))))}
+    enrolled = context.names
+    saved = unchanged = 0
+    refused: list[RefusedCell] = []
+    current: dict[tuple[uuid.UUID, uuid.UUID], dict] = {}  # (pupil, subject) → the values after this save
+    for subject_id, block in by_subject.items():
+        window = windows[subject_id]
+        subject_name = context.subject_names[subject_id]
+        tested = context.milestone in context.tested.get(subject_id, ())
+        for edit in block:
+            try:
+                if not window.any_open:
+                    raise Locked(window.closed_reason)
+                value = _check_subject_cell(edit, tested, window, subject_name, context.milestone)
+            except (ValidationError, Locked) as error:
+                refused.append(RefusedCell(edit.pupil_id, edit.field, str(error), subject_id=subject_id))
+                continue
+            if edit.pupil_id not in enrolled:
+                refused.append(RefusedCell(edit.pupil_id, edit.field, _("Học sinh không thuộc lớp ở thời điểm này."),
+                                           subject_id=subject_id))
+                continue
+            key = (edit.pupil_id, subject_id)
+            values = current.get(key)
+            if values is None:
+                row = existing.get(key)
+                values = current[key] = ({f: getattr(row, f) for f in _RESULT_FIELDS} if row is not None
+                                         else {"level": None, "score": None, "comment": ""})
+            if values[edit.field] == value or (key not in existing and value in (None, "")
+                                               and values[edit.field] in (None, "")):
+                unchanged += 1
+                continue
+            values[edit.field] = value
+            saved += 1
+    now = utcnow()
+    author = actor.account_id
+    inserts, updates, changes = [], [], []
+    secret: frozenset[str] = frozenset()
+    columns = [column.key for column in table.columns]
+    for (pupil_id, subject_id), values in current.items():
+        label = (f"{context.subject_names[subject_id]} của {enrolled[pupil_id]} "
+                 f"({context.milestone}, lớp {school_class.name})")
+        row = existing.get((pupil_id, subject_id))
+        if row is None:
+            if all(values[f] in (None, "") for f in _RESULT_FIELDS):
+                continue
+            full = dict.fromkeys(columns)
+            full.update(values, year_id=school_class.year_id, class_id=school_class.id, pupil_id=pupil_id,
+                        subject_id=subject_id, milestone=context.milestone, deleted=False, version=1,
+                        created_at=now, updated_at=now, created_by=author, updated_by=author)
+            inserts.append(full)
+            changes.append(capture.RowChange("subject_result", None, "ins", full, {k: None for k in full}, label,
+                                             school_class.id, secret))
+            continue
+        new = {f: values[f] for f in _RESULT_FIELDS if values[f] != getattr(row, f)}
+        if not new:
+            continue
+        old = {f: getattr(row, f) for f in new}
+        new.update(updated_at=now, updated_by=author)
+        old.update(updated_at=row.updated_at, updated_by=row.updated_by)
+        updates.append({"b_id": row.id, "b_version": row.version, "level": values["level"], "score": values["score"],
+                        "comment": values["comment"], "updated_at": now, "updated_by": author,
+                        "version": row.version + 1})
+        changes.append(capture.RowChange("subject_result", row.id, "upd", new, old, label, school_class.id, secret))
+    if inserts:
+        for full, fresh in zip(inserts, capture.ordered_ids(len(inserts))):
+            full["id"] = fresh
+        for change, full in zip((ch for ch in changes if ch.kind == "ins"), inserts):
+            change.row_id = full["id"]
+    if changes:
+        connection = session.connection()
+        capture._allow_raw_writes(True)
+        try:
+            capture.insert_rows(connection, table, inserts)
+            if updates:
+                done = connection.execute(
+                    table.update().where(c.id == bindparam("b_id"), c.version == bindparam("b_version"))
+                    .values(level=bindparam("level"), score=bindparam("score"), comment=bindparam("comment"),
+                            updated_at=bindparam("updated_at"), updated_by=bindparam("updated_by"),
+                            version=bindparam("version")), updates)
+                if connection.dialect.supports_sane_multi_rowcount and done.rowcount != len(updates):
+                    raise StaleDataError("subject_result changed since it was read")
+            capture.write_journal(session, actor, changes)
+        finally:
+            capture._allow_raw_writes(False)
+    return SaveResult(saved, unchanged, refused)
+
+
+@dataclasses.dataclass
+class _ClassContext:
+    """What every cell of a class × milestone is checked against, loaded once per call."""
+
+    school_class: SchoolClass
+    year: SchoolYear
+    milestone: str
+    on: dt.date
+    pupils: list[Pupil]
+    names: dict[uuid.UUID, str]
+    level_due: dt.date
+    locks: list[MarkLock]
+    test_days: dict[uuid.UUID, dt.date]
+    tested: dict[uuid.UUID, tuple[str, ...]]
+    subject_names: dict[uuid.UUID, str]
+    session: Session
+
+    @classmethod
+    def load(cls, session: Session, class_id: uuid.UUID, milestone: str, on: dt.date | None,
+             subject_ids: tuple[uuid.UUID, ...] | None) -> "_ClassContext":
+        """*subject_ids* None: every subject of the class's grade (in book order)."""
+        school_class = get_live(session, SchoolClass, class_id, _("lớp"))
+        year = session.get(SchoolYear, school_class.year_id)
+        entries = session.execute(
+            select(Subject.id, Subject.name, Subject.deleted, CurriculumEntry.tested_milestones)
+            .join(CurriculumEntry, CurriculumEntry.subject_id == Subject.id, isouter=True)
+            .where(CurriculumEntry.year_id == year.id, CurriculumEntry.grade == school_class.grade,
+                   CurriculumEntry.deleted.is_(False))
+            .order_by(Subject.position)).all()
+        tested = {e.id: tuple(m for m in e.tested_milestones.split(",") if m) for e in entries}
+        names = {e.id: e.name for e in entries if not e.deleted}
+        if subject_ids is None:
+            subject_ids = tuple(names)
+        for subject_id in subject_ids:
+            if subject_id not in names:
+                names[subject_id] = get_live(session, Subject, subject_id, _("môn học")).name
+        subject_names = {subject_id: names[subject_id] for subject_id in subject_ids}
+        pupils = enrolled_pupils(session, school_class, min(max(on or today(), year.start_date), year.end_date))
+        locks = list(session.scalars(select(MarkLock).where(
+            MarkLock.year_id == year.id, MarkLock.deleted.is_(False),
+            or_(MarkLock.grade.is_(None), MarkLock.grade == school_class.grade),
+            or_(MarkLock.class_id.is_(None), MarkLock.class_id == school_class.id),
+            or_(MarkLock.milestone.is_(None), MarkLock.milestone == milestone))))
+        test_days = dict(session.execute(select(TestDate.subject_id, TestDate.day).where(
+            TestDate.year_id == year.id, TestDate.grade == school_class.grade, TestDate.milestone == milestone,
+            TestDate.deleted.is_(False))).all())
+        return cls(school_class, year, milestone, on or today(), pupils, {p.id: p.full_name for p in pupils},
+                   level_deadline(session, year, milestone), locks, test_days, tested, subject_names, session)
+
+    def lock(self, subject_id: uuid.UUID | None) -> MarkLock | None:
+        """``active_lock`` over the locks already loaded."""
+        candidates = [lock for lock in self.locks
+                      if (lock.subject_id is None or lock.subject_id == subject_id)
+                      and (subject_id is not None or lock.subject_id is None)]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda lock: (lock.class_id is not None, lock.grade is not None,
+                                                 lock.subject_id is not None, lock.milestone is not None,
+                                                 lock.updated_at))
+
+    def window(self, subject_id: uuid.UUID | None) -> EntryWindow:
+        scores_due = None
+        day = self.test_days.get(subject_id) if subject_id else None
+        if day is not None:
+            scores_due = _calendar(self.session, day.year).add_working_days(day, rules.SCORE_DEADLINE_WORKING_DAYS)
+        return _window(self.lock(subject_id), self.level_due, scores_due, self.on)
+
+
+def _calendar(session: Session, first_year: int):
+    calendars = session.info.setdefault("nk_work_calendars", {})
+    if first_year not in calendars:
+        calendars[first_year] = work_calendar(session, first_year, first_year + 1)
+    return calendars[first_year]
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassGrid:
+    class_id: uuid.UUID
+    class_name: str
+    milestone: str
+    subjects: list[SubjectGrid]  # in book order
+
+
+def class_grid(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str,
+               subject_ids: Iterable[uuid.UUID] | None = None, *, on: dt.date | None = None) -> ClassGrid:
+    """Several subjects' grids of a class at a milestone (every subject of the grade by default) in one read:
+    the pupils, deadlines, test dates and locks once, the marks in one query."""
+    milestone = rules.parse_milestone(milestone)
+    with db.read() as session:
+        require(session, actor, Action.MARKS_VIEW, class_id=class_id)
+        context = _ClassContext.load(session, class_id, milestone, on,
+                                     tuple(subject_ids) if subject_ids is not None else None)
+        c = SubjectResult.__table__.c
+        marks = {(r.pupil_id, r.subject_id): r for r in session.execute(
+            select(c.pupil_id, c.subject_id, c.level, c.score, c.comment).where(
+                c.class_id == class_id, c.milestone == milestone, c.deleted.is_(False),
+                c.subject_id.in_(list(context.subject_names))))}
+        school_wide_entry = allows(session, actor, Action.MARKS_ENTER)
+        pairs = None
+        if not school_wide_entry and actor.staff_id is not None:
+            from nk_desktop.services.permissions import taught_pairs
+            pairs = taught_pairs(session, actor.staff_id)
+        grids = []
+        for subject_id, subject_name in context.subject_names.items():
+            rows = [GridRow(p.id, n, p.full_name, (r := marks.get((p.id, subject_id))) and r.level,
+                            r.score if r else None, r.comment if r else "")
+                    for n, p in enumerate(context.pupils, start=1)]
+            if school_wide_entry:
+                may_edit = True
+            elif pairs is not None and (class_id, subject_id) in pairs:
+                may_edit = allows(session, actor, Action.MARKS_ENTER, class_id=class_id, subject_id=subject_id)
+            else:
+                may_edit = False
+            grids.append(SubjectGrid(class_id, context.school_class.name, subject_id, subject_name, milestone,
+                                     milestone in context.tested.get(subject_id, ()), rows,
+                                     context.window(subject_id), may_edit))
+        return ClassGrid(class_id, context.school_class.name, milestone, grids)
 
 
 def _check_subject_cell(edit: CellEdit, tested: bool, window: EntryWindow, subject_name: str, milestone: str):

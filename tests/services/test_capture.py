@@ -175,8 +175,8 @@ def _gradebook_writes(db, principal, people, year_id):
     setup()
     year_end_marks()
     return [
-        ("gradebook.save_subject_cells", lambda: gradebook.save_subject_cells(
-            db, teacher, people.class_4a, people.math, "GK1", [CellEdit(state["pupil"], "level", "H")],
+        ("gradebook.save_class_cells", lambda: gradebook.save_class_cells(  # save_subject_cells calls it
+            db, teacher, people.class_4a, "GK1", [(people.math, CellEdit(state["pupil"], "level", "H"))],
             on=open_day), teacher),
         ("gradebook.save_trait_cells", lambda: gradebook.save_trait_cells(
             db, teacher, people.class_4a, "GK1", [CellEdit(state["pupil"], "level", "T", trait="NHAN_AI")],
@@ -263,7 +263,7 @@ WRITE_NAMES = {
     "school.create_group", "school.rollover_year",
     "pupils.add_pupil", "pupils.update_pupil", "pupils.move_to_class", "pupils.transfer_out",
     "pupils.enrol_existing", "pupils.drop_out", "pupils.promote_class",
-    "gradebook.save_subject_cells", "gradebook.save_trait_cells", "gradebook.set_lock", "gradebook.set_test_date",
+    "gradebook.save_class_cells", "gradebook.save_trait_cells", "gradebook.set_lock", "gradebook.set_test_date",
     "gradebook.set_entry_week", "corrections.request_correction", "corrections.decide_correction",
     "corrections.apply_correction", "results.record_results", "results.approve_results",
     "results.record_reassessment", "results.decide_promotion",
