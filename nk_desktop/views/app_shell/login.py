@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 # Not ``Qt`` (the namespace costs a sixth of a bare window's start-up to load) nor
 # ``views.common`` (which loads it): both are imported where used, after the first paint.
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
@@ -43,7 +43,6 @@ class LoginDialog(QDialog):
     """
 
     first_painted = Signal()
-    _remembered = Signal(object)  # from the keyring thread, delivered (queued) on the UI thread
 
     def __init__(self, opening: DatabaseOpening, *, username: str | None = None,
                  login: LoginFunction | None = None, parent: QWidget | None = None):
@@ -107,7 +106,6 @@ class LoginDialog(QDialog):
         else:
             self.username.setFocus()
         self._look_up_user = username is None
-        self._remembered.connect(self._show_remembered)  # queued: the receiver lives on the UI thread
 
         # Connected before looking at ``done``: a result delivered in between is not lost.
         opening.finished.connect(self._database_finished)
@@ -126,20 +124,16 @@ class LoginDialog(QDialog):
     def _after_first_paint(self) -> None:
         self.first_painted.emit()  # its receivers first (the database opening, a stopwatch)
         if self._look_up_user:
-            threading.Thread(target=self._keyring_lookup, name="nk-last-user", daemon=True).start()
-
-    def _keyring_lookup(self) -> None:
-        name = keystore.last_user()
-        try:
-            self._remembered.emit(name)
-        except RuntimeError:  # the dialog is already gone
-            pass
+            mailbox = _Mailbox()
+            mailbox.delivered.connect(self._show_remembered)  # queued: the dialog lives on the UI thread
+            threading.Thread(target=lambda: mailbox.delivered.emit(keystore.last_user()),
+                             name="nk-last-user", daemon=True).start()
 
     def _show_remembered(self, name: str | None) -> None:
         if not name or self.username.text() or self.username.isModified():
             return  # the user has started typing: leave it alone
         self.username.setText(name)
-        if self.username.hasFocus() or self.focusWidget() in (None, self.username):
+        if self.focusWidget() in (None, self.username):
             self.password.setFocus()
 
     # --- the database --------------------------------------------------------------------------
@@ -225,6 +219,13 @@ class LoginDialog(QDialog):
             self._waiting = False
             QGuiApplication.restoreOverrideCursor()
         super().done(result)
+
+
+class _Mailbox(QObject):
+    """Carries one value from a thread to the UI thread.  No Qt parent: the thread's reference
+    keeps it alive, so the thread never emits on an object the dialog's deletion took away."""
+
+    delivered = Signal(object)
 
 
 def _small_print(label: QLabel) -> None:
