@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from nk_desktop.actor import Actor
-from nk_desktop.clock import today, utcnow
+from nk_desktop.clock import today
 from nk_desktop.db import Database
 from nk_desktop.errors import Locked, ValidationError
 from nk_desktop.i18n import _
@@ -458,7 +458,7 @@ def _write_subject_cells(session: Session, actor: Actor, context: "_ClassContext
                 continue
             values[edit.field] = value
             saved += 1
-    now = utcnow()
+    now = capture.utcnow()  # the journal's clock (tests move it)
     author = actor.account_id
     inserts, updates, changes = [], [], []
     secret: frozenset[str] = frozenset()

@@ -114,17 +114,17 @@ def make_tab(qtbot, data, who="gvcn4a", prompts=None, calls=None):
 def calls(monkeypatch):
     """Every save the views make, by kind: [number of cells in each call]."""
     seen = {"subject": [], "trait": []}
-    real_subject, real_trait = gradebook.save_subject_cells, gradebook.save_trait_cells
+    real_subject, real_trait = gradebook.save_class_cells, gradebook.save_trait_cells
 
-    def subject(db, actor, class_id, subject_id, milestone, edits, **kw):
+    def subject(db, actor, class_id, milestone, edits, **kw):  # the grid saves class-wide
         seen["subject"].append(len(edits))
-        return real_subject(db, actor, class_id, subject_id, milestone, edits, **kw)
+        return real_subject(db, actor, class_id, milestone, edits, **kw)
 
     def trait(db, actor, class_id, milestone, edits, **kw):
         seen["trait"].append(len(edits))
         return real_trait(db, actor, class_id, milestone, edits, **kw)
 
-    monkeypatch.setattr(gradebook, "save_subject_cells", subject)
+    monkeypatch.setattr(gradebook, "save_class_cells", subject)
     monkeypatch.setattr(gradebook, "save_trait_cells", trait)
     return seen
 
@@ -221,6 +221,37 @@ def test_the_principal_reads_every_subject_but_enters_none(qtbot, data):
     assert "Chỉ xem" in tab.note_label.text()
     assert not tab.correction_button.isVisible()  # only the cell's teacher files corrections
     assert tab.results_page.approve_button.isVisibleTo(tab.results_page)
+
+
+def test_the_class_is_read_once_for_all_its_subjects(qtbot, data, monkeypatch):
+    reads = []
+    real = gradebook.class_grid
+
+    def counted(db, actor, class_id, milestone, subject_ids=None, **kw):
+        reads.append(len(list(subject_ids)) if subject_ids is not None else None)
+        return real(db, actor, class_id, milestone, subject_ids, **kw)
+
+    monkeypatch.setattr(gradebook, "class_grid", counted)
+    tab = make_tab(qtbot, data, "hieutruong")
+    tab.choose("4A", "Toán", "CK1")
+    for name in ("Tiếng Việt", "Đạo đức", "Toán"):
+        tab.choose("4A", name)
+    assert reads == [12]  # one read for the 12 subjects; choosing another subject reads nothing
+    tab.choose("4A", "Toán", "GK1")
+    assert reads == [12, 12]  # another milestone: read again
+
+
+def test_a_saved_subject_is_read_again_when_chosen_again(qtbot, data, monkeypatch):
+    tab = make_tab(qtbot, data)
+    tab.choose("4A", "Toán", "CK1")
+    at(tab, 0, LEVEL)
+    type_in(qtbot, tab, "t")
+    reads = []
+    real = gradebook.class_grid
+    monkeypatch.setattr(gradebook, "class_grid", lambda *a, **kw: reads.append(a[4]) or real(*a, **kw))
+    tab.choose("4A", "Đạo đức")
+    tab.choose("4A", "Toán")
+    assert reads == [[data.subjects["Toán"]]] and tab.model.text(0, LEVEL) == "T"
 
 
 # --- typing --------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The two kinds of grid the tab edits, as plain data: columns, rows and the service calls (no Qt here).
 
-A ``Sheet`` is loaded with one service call (``subject_grid`` or ``trait_grid``) and
-saves a block of cells with one call (``save_subject_cells`` / ``save_trait_cells``).
+A ``Sheet`` is built from one service read (a subject's part of ``class_grid``, which the tab
+reads once for every subject of the class, or ``trait_grid``) and saves a block of cells with
+one call (``save_class_cells`` / ``save_trait_cells``).
 It also knows what the service stores for a typed value (the same parsing rules), so
 the grid shows the saved value without reading the class again.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from nk_desktop.actor import Actor
 from nk_desktop.clock import format_date
@@ -19,7 +20,7 @@ from nk_desktop.db import Database
 from nk_desktop.i18n import _
 from nk_desktop.services import assessment_rules as rules
 from nk_desktop.services import gradebook
-from nk_desktop.services.gradebook import CellEdit, EntryWindow, SaveResult
+from nk_desktop.services.gradebook import CellEdit, EntryWindow, SaveResult, SubjectGrid
 from nk_desktop.text import nfc
 
 LEVEL, SCORE, COMMENT = "level", "score", "comment"
@@ -157,8 +158,12 @@ class SubjectSheet(Sheet):
     """A class × subject × milestone: level (T/H/C), the test score where tested, the comment."""
 
     def __init__(self, db: Database, actor: Actor, class_id: uuid.UUID, subject_id: uuid.UUID, subject_code: str,
-                 milestone: str, on: dt.date):
-        grid = gradebook.subject_grid(db, actor, class_id, subject_id, milestone, on=on)
+                 milestone: str, on: dt.date, *, grid: SubjectGrid | None = None,
+                 on_saved: Callable[[uuid.UUID], None] | None = None):
+        """*grid*: this subject's part of a ``class_grid`` already read; *on_saved* is told after a save."""
+        if grid is None:
+            grid = gradebook.class_grid(db, actor, class_id, milestone, [subject_id], on=on).subjects[0]
+        self.on_saved = on_saved
         super().__init__(db, actor, class_id, grid.class_name, grid.milestone, on)
         self.subject_id, self.subject_code, self.subject_name = subject_id, subject_code, grid.subject_name
         self.tested, self.window, self.may_edit = grid.tested, grid.window, grid.may_edit
@@ -174,8 +179,12 @@ class SubjectSheet(Sheet):
                      for r in grid.rows]
 
     def save(self, edits: Sequence[CellEdit]) -> SaveResult:
-        return gradebook.save_subject_cells(self.db, self.actor, self.class_id, self.subject_id, self.milestone,
-                                            list(edits), on=self.on)
+        try:
+            return gradebook.save_class_cells(self.db, self.actor, self.class_id, self.milestone,
+                                              [(self.subject_id, edit) for edit in edits], on=self.on)
+        finally:
+            if self.on_saved is not None:
+                self.on_saved(self.subject_id)
 
     def level_of(self, row: int) -> str | None:
         return self.rows[row].values[2]

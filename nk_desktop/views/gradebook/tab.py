@@ -1,7 +1,10 @@
 """The "Sổ điểm" tab: choose class, subject (or the qualities and competencies) and milestone, then
 enter marks like in Excel; the year-end results and the correction requests are sub-tabs.
 
-Loading a grid is one service call; each save is one call (``editing``).  What an actor
+A class's subject grids are read together (``gradebook.class_grid``, once per class ×
+milestone × day) and kept; choosing another subject builds its grid from what was read.
+A save drops that subject's copy, so it is read again when chosen again.  Each save is
+one call (``editing``).  What an actor
 may open comes from ``gradebook.gradebook_choices``; the services check every right again.
 Services get ``on=today()`` (injectable), so deadlines are decided for a known day.
 """
@@ -44,6 +47,8 @@ class GradebookTab(QWidget):
         self.db, self.actor, self.today = db, actor, today
         self.prompts = prompts or Prompts()
         self.choices: GradebookChoices | None = None
+        self._grids_key: tuple | None = None  # (class, milestone, day) of the subject grids kept
+        self._grids: dict[uuid.UUID, gradebook.SubjectGrid] = {}
         self.dialog: QDialog | None = None  # the dialog opened last (tests drive it without exec())
         self._build()
         self.reload_choices()
@@ -123,6 +128,7 @@ class GradebookTab(QWidget):
     # --- choices -------------------------------------------------------------------------
 
     def reload_choices(self) -> None:
+        self._grids_key, self._grids = None, {}
         try:
             self.choices = gradebook.gradebook_choices(self.db, self.actor, on=self.today())
         except NKError as error:
@@ -195,7 +201,8 @@ class GradebookTab(QWidget):
                 else:
                     subject = next(s for s in choice.subjects if str(s.id) == key)
                     sheet = SubjectSheet(self.db, self.actor, choice.id, subject.id, subject.code, self.milestone(),
-                                         self.today())
+                                         self.today(), grid=self._subject_grid(choice, subject.id),
+                                         on_saved=lambda subject_id: self._grids.pop(subject_id, None))
             except NKError as failure:
                 error = str(failure)
         elif self.choices is None:
@@ -206,6 +213,20 @@ class GradebookTab(QWidget):
         self._show_status(sheet, error)
         self.correction_button.setVisible(self.pages.currentWidget() is self.grid_page
                                           and sheet is not None and sheet.some_closed)
+
+    def _subject_grid(self, choice: ClassChoice, subject_id: uuid.UUID) -> gradebook.SubjectGrid:
+        """The subject's grid from the class's grids read together (read again after a save)."""
+        key = (choice.id, self.milestone(), self.today())
+        if key != self._grids_key:
+            self._grids_key = key
+            self._grids = {g.subject_id: g for g in gradebook.class_grid(
+                self.db, self.actor, choice.id, self.milestone(), [s.id for s in choice.subjects],
+                on=self.today()).subjects}
+        grid = self._grids.get(subject_id)
+        if grid is None:
+            grid = self._grids[subject_id] = gradebook.class_grid(
+                self.db, self.actor, choice.id, self.milestone(), [subject_id], on=self.today()).subjects[0]
+        return grid
 
     def _read_only_reason(self, sheet: Sheet | None) -> str:
         if sheet is None:
@@ -252,6 +273,7 @@ class GradebookTab(QWidget):
             self.corrections_page.load(self.choices.year_id if self.choices else None)
         elif on_grid and self.corrections_page.applied:
             self.corrections_page.applied = False
+            self._grids_key, self._grids = None, {}  # a correction changed a cell: read the class again
             self.reload()
         elif self.pages.widget(index) is self.results_page:
             choice = self.class_choice()
