@@ -819,3 +819,64 @@ def gradebook_choices(db: Database, actor: Actor, *, on: dt.date | None = None) 
                 allows(session, actor, Action.RESULTS_RECORD, class_id=school_class.id)))
         current = next((m for m in rules.MILESTONES if on <= level_deadline(session, year, m)), "CN")
         return GradebookChoices(year.id, year.name, choices, current)
+
+
+# --- the comment bank -----------------------------------------------------------------------
+
+COMMENT_PHRASE_MAX = 300
+
+
+@dataclasses.dataclass(frozen=True)
+class BankPhrase:
+    """A stored phrase of the comment bank: for a subject (None: any subject) or the traits, at a level."""
+
+    subject_id: uuid.UUID | None
+    trait: str
+    level: str  # HTT/HT/CHT for subjects, TOT/DAT/CCG for qualities and competencies
+    text: str
+
+
+def comment_bank(db: Database, actor: Actor, class_id: uuid.UUID) -> list[BankPhrase]:
+    """Every phrase the school keeps in its comment bank (one query), for a person who may read the class."""
+    from nk_desktop.models.gradebook import CommentTemplate
+
+    with db.read() as session:
+        require(session, actor, Action.MARKS_VIEW, class_id=class_id)
+        t = CommentTemplate.__table__.c
+        rows = session.execute(select(t.subject_id, t.trait, t.level, t.text)
+                               .where(t.deleted.is_(False)).order_by(t.created_at, t.id)).all()
+    return [BankPhrase(r.subject_id, r.trait or "", r.level, r.text) for r in rows]
+
+
+def add_comment_phrase(db: Database, actor: Actor, class_id: uuid.UUID, text: str, level: str, *,
+                       subject_id: uuid.UUID | None = None, every_subject: bool = False) -> uuid.UUID:
+    """A teacher adds a phrase to the bank: for the subject they enter in this class (or, with
+    *every_subject*, for any subject) at a subject level; without a subject, a qualities and
+    competencies phrase (the homeroom teacher) at a trait level.  Audited like every write."""
+    from nk_desktop.models.gradebook import CommentTemplate
+
+    text = " ".join((nfc(text) or "").split())
+    with db.write(actor) as session:
+        if subject_id is not None:
+            require(session, actor, Action.MARKS_ENTER, class_id=class_id, subject_id=subject_id)
+            level = rules.parse_subject_level(level)
+        else:
+            require(session, actor, Action.TRAITS_ENTER, class_id=class_id)
+            level = rules.parse_trait_level(level)
+        if level is None:
+            raise ValidationError(_("Hãy chọn mức đánh giá mà nhận xét mẫu dùng cho."), field="level")
+        if not text:
+            raise ValidationError(_("Nhận xét mẫu đang để trống."), field="text")
+        if len(text) > COMMENT_PHRASE_MAX:
+            raise ValidationError(_("Nhận xét mẫu dài quá {n} kí tự.").format(n=COMMENT_PHRASE_MAX), field="text")
+        stored_subject = None if every_subject else subject_id
+        same = session.scalar(select(CommentTemplate.id).where(
+            CommentTemplate.deleted.is_(False), CommentTemplate.level == level, CommentTemplate.text == text,
+            CommentTemplate.subject_id.is_(None) if stored_subject is None
+            else CommentTemplate.subject_id == stored_subject))
+        if same is not None:
+            raise ValidationError(_("Ngân hàng nhận xét đã có câu này."), field="text")
+        row = CommentTemplate(subject_id=stored_subject, trait="", level=level, text=text)
+        session.add(row)
+        session.flush()
+        return row.id

@@ -181,6 +181,8 @@ def _gradebook_writes(db, principal, people, year_id):
         ("gradebook.save_trait_cells", lambda: gradebook.save_trait_cells(
             db, teacher, people.class_4a, "GK1", [CellEdit(state["pupil"], "level", "T", trait="NHAN_AI")],
             on=open_day), teacher),
+        ("gradebook.add_comment_phrase", lambda: gradebook.add_comment_phrase(
+            db, teacher, people.class_4a, "Tính nhẩm tốt.", "T", subject_id=people.math), teacher),
         ("gradebook.set_test_date", lambda: gradebook.set_test_date(
             db, principal, year_id, 4, people.math, "CK1", dt.date(2027, 1, 11))),
         ("gradebook.set_entry_week", lambda: gradebook.set_entry_week(db, principal, year_id, "GK2", 27)),
@@ -264,7 +266,7 @@ WRITE_NAMES = {
     "pupils.add_pupil", "pupils.update_pupil", "pupils.move_to_class", "pupils.transfer_out",
     "pupils.enrol_existing", "pupils.drop_out", "pupils.promote_class",
     "gradebook.save_class_cells", "gradebook.save_trait_cells", "gradebook.set_lock", "gradebook.set_test_date",
-    "gradebook.set_entry_week", "corrections.request_correction", "corrections.decide_correction",
+    "gradebook.set_entry_week", "gradebook.add_comment_phrase", "corrections.request_correction", "corrections.decide_correction",
     "corrections.apply_correction", "results.record_results", "results.approve_results",
     "results.record_reassessment", "results.decide_promotion",
     "attendance.take_rolls", "attendance.confirm_month", "attendance.advance_paper", "attendance.reopen_month",

@@ -177,6 +177,45 @@ def test_comment_bank_offers_the_level_phrases_subject_first():
     assert len(phrases("DD", None)) == 9
 
 
+def test_comment_bank_merges_the_schools_phrases():
+    from nk_desktop.services.gradebook import BankPhrase
+
+    math, other = object(), object()
+    stored = [BankPhrase(math, "", "HTT", "Giải toán nhanh, nhiều cách."),
+              BankPhrase(None, "", "HTT", "Em rất chăm ngoan."),
+              BankPhrase(other, "", "HTT", "Môn khác."),
+              BankPhrase(None, "", "TOT", "Phẩm chất tốt."),
+              BankPhrase(None, "", "HTT", "Hoàn thành tốt các nội dung học tập; tích cực phát biểu.")]
+    got = phrases("TOAN", "HTT", stored, math)
+    assert got[:2] == ["Giải toán nhanh, nhiều cách.", "Tính toán nhanh, chính xác; giải toán có lời văn tốt."]
+    assert got[2] == "Em rất chăm ngoan." and "Môn khác." not in got and "Phẩm chất tốt." not in got
+    assert len(got) == len(set(got)) == 6  # 2 stored + 1 + 3 built-in: the school's copy of a built-in one once
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")
+def test_a_teacher_adds_a_cells_comment_to_the_bank(qtbot, data):
+    teacher = data.actors["gvcn4a"]
+    gradebook.save_subject_cells(data.db, teacher, data.class_4a, data.subjects["Toán"], "CK1", [
+        CellEdit(data.ids["Nguyễn Văn An"], "level", "HTT"),
+        CellEdit(data.ids["Nguyễn Văn An"], "comment", "Làm  toán  nhanh, trình bày đẹp."),
+        CellEdit(data.ids["Lê Thị Ánh"], "comment", "Chưa có mức")], on=TODAY)
+    tab = make_tab(qtbot, data)
+    tab.choose("4A", "Toán", "CK1")
+    texts = [a.text() for a in tab.grid_page.context_menu(tab.model.index(0, COMMENT)).actions()]
+    assert "Thêm nhận xét của ô vào nhận xét mẫu" in texts
+    assert not tab.grid_page.add_to_bank(tab.model.index(1, COMMENT))  # no level on that row yet
+    assert "mức đạt được" in tab.grid_page.message_label.text()
+    assert tab.grid_page.add_to_bank(tab.model.index(0, COMMENT))
+    assert tab.grid_page.message_label.text() == "Đã thêm vào nhận xét mẫu môn Toán, mức Hoàn thành tốt."
+    assert "Làm toán nhanh, trình bày đẹp." in tab.grid_page.bank_phrases(tab.model.index(0, COMMENT))
+    assert not tab.grid_page.add_to_bank(tab.model.index(0, COMMENT))  # already there
+    assert "đã có" in tab.grid_page.message_label.text()
+    principal = make_tab(qtbot, data, "hieutruong")  # reads the bank, adds nothing
+    principal.choose("4A", "Toán", "CK1")
+    assert not principal.grid_page.may_add_to_bank(principal.model.index(0, COMMENT))
+    assert "Làm toán nhanh, trình bày đẹp." in principal.grid_page.bank_phrases(principal.model.index(0, COMMENT))
+
+
 # --- choosing --------------------------------------------------------------------------
 
 def test_models_pass_the_model_tester(qtbot, qtmodeltester, data):

@@ -1,12 +1,18 @@
 """Ready phrases for the "Nhận xét" cells, by subject and level; the teacher picks one, then edits it.
 
-A small built-in bank for now (the school may later keep its own in the database).  The
-phrases for a subject come first, then the general ones of the same level.
+The school's own bank (``comment_template``, read with one ``gradebook.comment_bank`` call
+and added to with ``gradebook.add_comment_phrase``) merged with the built-in phrases below:
+the subject's phrases first (the school's, then the built-in ones), then those for any
+subject; a phrase appears once.
 """
 
 from __future__ import annotations
 
+import uuid
+from typing import Sequence
+
 from nk_desktop.i18n import _
+from nk_desktop.services.gradebook import BankPhrase
 
 GENERAL: dict[str, tuple[str, ...]] = {
     "HTT": (
@@ -40,11 +46,19 @@ BY_SUBJECT: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def phrases(subject_code: str, level: str | None) -> list[str]:
-    """The phrases for *subject_code* at *level* (HTT/HT/CHT); every level's when the level is not set."""
+def phrases(subject_code: str, level: str | None, stored: Sequence[BankPhrase] = (),
+            subject_id: uuid.UUID | None = None) -> list[str]:
+    """The phrases for a subject at *level* (HTT/HT/CHT); every level's when the level is not set.
+
+    *stored*: the school's bank (``gradebook.comment_bank``); its phrases for *subject_id*
+    come before the built-in ones, its phrases for any subject before the general ones.
+    """
     levels = [level] if level in GENERAL else list(GENERAL)
     found: list[str] = []
     for code in levels:
+        found += [p.text for p in stored if p.level == code and p.subject_id is not None
+                  and p.subject_id == subject_id and not p.trait]
         found += BY_SUBJECT.get(subject_code, {}).get(code, ())
+        found += [p.text for p in stored if p.level == code and p.subject_id is None and not p.trait]
         found += GENERAL[code]
-    return found
+    return list(dict.fromkeys(found))

@@ -10,7 +10,11 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPo
 from PySide6.QtGui import QGuiApplication, QUndoStack
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
+from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
+from nk_desktop.services import gradebook
+from nk_desktop.services.gradebook import BankPhrase
+from nk_desktop.views.common.messages import error_text
 from nk_desktop.views.gradebook import comment_bank
 from nk_desktop.views.gradebook.clipboard import format_block, parse_block
 from nk_desktop.views.gradebook.editing import GridEditor
@@ -37,6 +41,7 @@ class GridPage(QWidget):
         self.stack = QUndoStack(self)
         self.editor = GridEditor(self.model, self.stack, self.report)
         self.read_only_reason = ""
+        self._bank: tuple[object, list[BankPhrase]] | None = None  # (class, the school's phrases), read once
         self.table.copyRequested.connect(self.copy)
         self.table.pasteRequested.connect(self.paste)
         self.table.cutRequested.connect(self.cut)
@@ -158,7 +163,45 @@ class GridPage(QWidget):
     def bank_phrases(self, index: QModelIndex) -> list[str]:
         if not self.is_comment(index):
             return []
-        return comment_bank.phrases(self.sheet.subject_code, self.sheet.level_of(index.row()))
+        return comment_bank.phrases(self.sheet.subject_code, self.sheet.level_of(index.row()),
+                                    self.stored_phrases(), self.sheet.subject_id)
+
+    def stored_phrases(self) -> list[BankPhrase]:
+        """The school's comment bank (one read per class; read again after a phrase is added)."""
+        sheet = self.sheet
+        if sheet is None:
+            return []
+        if self._bank is None or self._bank[0] != sheet.class_id:
+            try:
+                found = gradebook.comment_bank(sheet.db, sheet.actor, sheet.class_id)
+            except NKError:
+                found = []
+            self._bank = (sheet.class_id, found)
+        return self._bank[1]
+
+    def may_add_to_bank(self, index: QModelIndex) -> bool:
+        return (self.is_comment(index) and self.sheet.subject_id is not None and self.sheet.may_edit
+                and bool(self.model.text(index.row(), index.column()).strip()))
+
+    def add_to_bank(self, index: QModelIndex) -> bool:
+        """Keep the cell's comment in the bank for this subject at the row's level (the service checks the right)."""
+        if not self.may_add_to_bank(index):
+            return False
+        level = self.sheet.level_of(index.row())
+        if not level:
+            self.report(_("Hãy nhập mức đạt được của dòng này trước: nhận xét mẫu được xếp theo mức."), True)
+            return False
+        try:
+            gradebook.add_comment_phrase(self.sheet.db, self.sheet.actor, self.sheet.class_id,
+                                         self.model.text(index.row(), index.column()), level,
+                                         subject_id=self.sheet.subject_id)
+        except NKError as error:
+            self.report(error_text(error), True)
+            return False
+        self._bank = None
+        self.report(_("Đã thêm vào nhận xét mẫu môn {s}, mức {l}.").format(
+            s=self.sheet.subject_name, l=self.sheet.level_names.get(level, level)), False)
+        return True
 
     def insert_phrase(self, index: QModelIndex, phrase: str) -> bool:
         """Open the cell's editor with the phrase added to its text, for the teacher to finish."""
@@ -181,6 +224,10 @@ class GridPage(QWidget):
     def context_menu(self, index: QModelIndex) -> QMenu:
         menu = QMenu(self)
         if self.bank_menu(index, menu) is menu and not menu.isEmpty():
+            menu.addSeparator()
+        if self.may_add_to_bank(index):
+            menu.addAction(_("Thêm nhận xét của ô vào nhận xét mẫu"),
+                           lambda i=QModelIndex(index): self.add_to_bank(i))
             menu.addSeparator()
         menu.addAction(_("Chép\tCtrl+C"), self.copy)
         paste = menu.addAction(_("Dán\tCtrl+V"), self.paste)
