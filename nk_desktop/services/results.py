@@ -35,6 +35,10 @@ DECISIONS = {"len_lop": _("Được lên lớp"), "o_lai": _("Ở lại lớp"),
              "hoan_thanh_tieu_hoc": _("Hoàn thành chương trình tiểu học")}
 
 
+# The summer re-assessment (Điều 11.1.d) says whether the programme is now completed.
+REASSESSMENT_OUTCOMES = {"HT": _("Hoàn thành"), "CHT": _("Chưa hoàn thành")}
+
+
 def rule_set_for(year: SchoolYear, grade: int) -> str:
     """The circular a grade's results of a year are made under."""
     return rules.RULE_SET if int(year.name[:4]) >= TT27_FIRST_YEAR[grade] else "TT22-2016"
@@ -50,6 +54,20 @@ class Evaluation:
     reason: str
     award: str
     completes: bool | None
+    # What is stored once the homeroom teacher recorded the results (Điều 11, 13):
+    recorded: bool = False
+    approved: bool = False
+    recognition: str = ""          # what the class recognised (Tiêu biểu needs it with HTT)
+    reassessment: str = ""         # the summer re-assessment's outcome (HT … CHT), Điều 11.1.d
+    reassessed_on: dt.date | None = None
+    decision: str = ""             # the principal's decision (DECISIONS)
+
+
+def _stored(kept: YearResult | None) -> dict:
+    if kept is None:
+        return {}
+    return dict(recorded=True, approved=bool(kept.approved), recognition=kept.class_recognition or "",
+                reassessment=kept.reassessment or "", reassessed_on=kept.reassessed_on, decision=kept.decision or "")
 
 
 def _inputs(session: Session, school_class: SchoolClass, pupil_ids: list[uuid.UUID]):
@@ -90,7 +108,7 @@ def evaluate_class(db: Database, actor: Actor, class_id: uuid.UUID, *, on: dt.da
             kept = stored.get(pupil.id)
             if kept is not None and (kept.approved or kept.rule_set != rules.RULE_SET):
                 out.append(Evaluation(pupil.id, number, pupil.full_name, kept.overall, rules.OVERALL[kept.overall],
-                                      kept.reason, kept.award, kept.completed))
+                                      kept.reason, kept.award, kept.completed, **_stored(kept)))
                 continue
             if rule_set != rules.RULE_SET:
                 out.append(Evaluation(pupil.id, number, pupil.full_name, None, "",
@@ -104,9 +122,12 @@ def evaluate_class(db: Database, actor: Actor, class_id: uuid.UUID, *, on: dt.da
                 out.append(Evaluation(pupil.id, number, pupil.full_name, None, "", str(missing), "", None))
                 continue
             recognition = kept.class_recognition if kept else ""
+            completes = rules.completes_grade(result.overall)
+            if kept is not None and kept.reassessment:  # the summer re-assessment decides completion
+                completes = rules.completes_grade(kept.reassessment)
             out.append(Evaluation(pupil.id, number, pupil.full_name, result.overall, rules.OVERALL[result.overall],
                                   result.reason, rules.proposed_award(result.overall, recognition),
-                                  rules.completes_grade(result.overall)))
+                                  completes, **_stored(kept)))
         return out
 
 
@@ -138,7 +159,7 @@ def record_results(db: Database, actor: Actor, class_id: uuid.UUID, *,
             row.overall, row.reason = evaluation.overall, evaluation.reason
             row.class_recognition = recognition
             row.award = rules.proposed_award(evaluation.overall, recognition)
-            row.completed = rules.completes_grade(evaluation.overall)
+            row.completed = evaluation.completes  # after a summer re-assessment, its outcome
             written += 1
         return written
 
@@ -179,8 +200,8 @@ def record_reassessment(db: Database, actor: Actor, class_id: uuid.UUID, pupil_i
         if day > limit:
             raise ValidationError(_("Đánh giá bổ sung phải xong trước ngày 31/8/{y} (Điều 11.1.d quy chế).").format(
                 y=limit.year), field="date")
-        if overall not in rules.OVERALL:
-            raise ValidationError(_("Kết quả đánh giá bổ sung không hợp lệ."), field="overall")
+        if overall not in REASSESSMENT_OUTCOMES:
+            raise ValidationError(_("Kết quả đánh giá bổ sung là Hoàn thành hoặc Chưa hoàn thành."), field="overall")
         row = session.scalar(select(YearResult).where(
             YearResult.class_id == class_id, YearResult.pupil_id == pupil_id, YearResult.deleted.is_(False)))
         if row is None or row.overall != "CHT":
@@ -202,6 +223,39 @@ def decide_promotion(db: Database, actor: Actor, class_id: uuid.UUID, pupil_id: 
             YearResult.class_id == class_id, YearResult.pupil_id == pupil_id, YearResult.deleted.is_(False)))
         if row is None:
             raise ValidationError(_("Học sinh chưa có kết quả cuối năm."))
+        if decision == "o_lai":
+            if row.completed:
+                raise ValidationError(_("Học sinh đã hoàn thành chương trình lớp học nên được lên lớp (ở tiểu học, "
+                                        "số buổi nghỉ không làm học sinh phải ở lại lớp)."), field="decision")
+            if not row.reassessment:
+                raise ValidationError(_("Học sinh chưa được đánh giá bổ sung trong hè (Điều 11.1.d); hãy ghi kết quả "
+                                        "đánh giá bổ sung trước khi quyết định ở lại lớp."), field="decision")
+        elif not row.completed:
+            raise ValidationError(_("Học sinh chưa hoàn thành chương trình lớp học: chỉ được lên lớp khi kết quả đánh "
+                                    "giá bổ sung là Hoàn thành."), field="decision")
         row.decision = decision
+
+
+def set_recognition(db: Database, actor: Actor, class_id: uuid.UUID, pupil_id: uuid.UUID, text: str) -> str:
+    """What the class recognised a pupil for (Điều 13: with Hoàn thành tốt, proposed Học sinh Tiêu biểu).
+
+    The homeroom teacher, after recording the results and before the principal approves them.
+    Returns the award now proposed (a code of ``rules.AWARDS`` or "").
+    """
+    text = " ".join((nfc(text) or "").split())
+    with db.write(actor) as session:
+        require(session, actor, Action.RESULTS_RECORD, class_id=class_id)
+        school_class = get_live(session, SchoolClass, class_id, _("lớp"))
+        if len(text) > 500:
+            raise ValidationError(_("Nội dung công nhận dài quá 500 kí tự."), field="recognition")
+        row = session.scalar(select(YearResult).where(
+            YearResult.class_id == class_id, YearResult.pupil_id == pupil_id, YearResult.deleted.is_(False)))
+        if row is None:
+            raise ValidationError(_("Hãy ghi kết quả cuối năm của lớp trước khi ghi khen thưởng."))
+        if row.approved:
+            raise Locked(_("Kết quả của lớp {c} đã được Hiệu trưởng phê duyệt.").format(c=school_class.name))
+        row.class_recognition = text
+        row.award = rules.proposed_award(row.overall, text)
+        return row.award
 
 

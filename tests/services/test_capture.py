@@ -194,6 +194,8 @@ def _gradebook_writes(db, principal, people, year_id):
         ("results.record_results", lambda: results.record_results(db, teacher, people.class_4a), teacher),
         ("results.record_reassessment", lambda: results.record_reassessment(
             db, teacher, people.class_4a, state["pupil"], "HT", dt.date(2027, 8, 15)), teacher),
+        ("results.set_recognition", lambda: results.set_recognition(
+            db, teacher, people.class_4a, state["pupil"], "Tiến bộ"), teacher),
         ("results.decide_promotion", lambda: results.decide_promotion(
             db, principal, people.class_4a, state["pupil"], "len_lop")),
         ("results.approve_results", lambda: results.approve_results(db, principal, people.class_4a)),
@@ -268,7 +270,7 @@ WRITE_NAMES = {
     "gradebook.save_class_cells", "gradebook.save_trait_cells", "gradebook.set_lock", "gradebook.set_test_date",
     "gradebook.set_entry_week", "gradebook.add_comment_phrase", "corrections.request_correction", "corrections.decide_correction",
     "corrections.apply_correction", "results.record_results", "results.approve_results",
-    "results.record_reassessment", "results.decide_promotion",
+    "results.record_reassessment", "results.set_recognition", "results.decide_promotion",
     "attendance.take_rolls", "attendance.confirm_month", "attendance.advance_paper", "attendance.reopen_month",
     "attendance.set_alert_thresholds", "review.set_target",
     "clubs.create_club", "clubs.update_club", "clubs.close_club", "clubs.add_members", "clubs.remove_member",

@@ -208,3 +208,39 @@ def test_reassessment_before_31_august_and_the_principals_decision(db, marks, pr
                                      [CellEdit(marks.an, "score", 5)], on=D(2027, 4, 30))
     with pytest.raises(Locked, match="phê duyệt"):
         results.record_results(db, marks.teacher, marks.class_id)
+
+
+def test_recognition_awards_and_the_decisions_follow_the_reassessment(db, marks, principal, people):
+    _fill_year_end(db, marks, math_score=4)
+    from nk_desktop.services import pupils
+
+    for other in (marks.hoa, marks.anh):
+        pupils.transfer_out(db, principal, other, D(2027, 5, 1), "Trường khác")
+    with pytest.raises(ValidationError, match="ghi kết quả cuối năm"):  # nothing recorded yet
+        results.set_recognition(db, marks.teacher, marks.class_id, marks.an, "Tiến bộ môn Toán")
+    results.record_results(db, marks.teacher, marks.class_id)
+    with pytest.raises(PermissionDenied):
+        results.set_recognition(db, people.actors[Role.GV_BO_MON], marks.class_id, marks.an, "x")
+    assert results.set_recognition(db, marks.teacher, marks.class_id, marks.an, "  Tiến  bộ ") == ""  # CHT: none
+    an = _evaluation(db, marks, principal)[marks.an]
+    assert (an.recorded, an.recognition, an.completes, an.reassessment) == (True, "Tiến bộ", False, "")
+    with pytest.raises(ValidationError, match="đánh giá bổ sung"):  # ở lại only after the summer re-assessment
+        results.decide_promotion(db, principal, marks.class_id, marks.an, "o_lai")
+    with pytest.raises(ValidationError, match="chỉ được lên lớp"):
+        results.decide_promotion(db, principal, marks.class_id, marks.an, "len_lop")
+    with pytest.raises(ValidationError, match="Hoàn thành hoặc Chưa hoàn thành"):
+        results.record_reassessment(db, marks.teacher, marks.class_id, marks.an, "HTXS", D(2027, 8, 20))
+    results.record_reassessment(db, marks.teacher, marks.class_id, marks.an, "CHT", D(2027, 8, 20))
+    with pytest.raises(ValidationError, match="chỉ được lên lớp"):
+        results.decide_promotion(db, principal, marks.class_id, marks.an, "len_lop")
+    results.decide_promotion(db, principal, marks.class_id, marks.an, "o_lai")
+    results.record_reassessment(db, marks.teacher, marks.class_id, marks.an, "HT", D(2027, 8, 25))
+    with pytest.raises(ValidationError, match="được lên lớp"):
+        results.decide_promotion(db, principal, marks.class_id, marks.an, "o_lai")
+    results.decide_promotion(db, principal, marks.class_id, marks.an, "len_lop")
+    assert results.record_results(db, marks.teacher, marks.class_id) == 1  # recording again keeps completion
+    an = _evaluation(db, marks, principal)[marks.an]
+    assert (an.reassessment, an.reassessed_on, an.completes, an.decision) == ("HT", D(2027, 8, 25), True, "len_lop")
+    results.approve_results(db, principal, marks.class_id)
+    with pytest.raises(Locked, match="phê duyệt"):
+        results.set_recognition(db, marks.teacher, marks.class_id, marks.an, "Muộn")
