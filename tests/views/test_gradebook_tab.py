@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QMenu
 
@@ -586,11 +586,42 @@ def test_year_end_results_are_recorded_by_the_homeroom_teacher_and_approved_by_t
     assert page.record()
     assert prompts.told[-1] == "Đã ghi kết quả của 3 học sinh lớp 4A."
 
+    # the class's recognition, then the summer re-assessment of the pupil who did not complete
+    page.select_pupil(data.ids["Nguyễn Văn An"])
+    assert page.recognition_edit.isEnabled() and not page.reassessment_button.isEnabled()  # An completed
+    assert not page.decision_button.isVisibleTo(page)  # the principal's
+    page.recognition_edit.setText("Tiêu biểu môn Toán")
+    assert page.save_recognition()
+    assert prompts.told[-1] == "Đã ghi: Nguyễn Văn An — đề nghị khen Học sinh Xuất sắc."
+    assert "Tiêu biểu môn Toán" in page.model.data(page.model.index(0, 4), Qt.ItemDataRole.ToolTipRole)
+    page.select_pupil(data.ids["Đặng Thị Hoà"])
+    assert page.reassessment_button.isEnabled()
+    page.reassessed_edit.setDate(QDate(2027, 9, 2))
+    assert not page.save_reassessment() and "31/8/2027" in prompts.errors[-1]
+    page.reassessed_edit.setDate(QDate(2027, 8, 20))
+    assert page.save_reassessment()
+    assert prompts.told[-1] == "Đã ghi đánh giá bổ sung của Đặng Thị Hoà: Hoàn thành (20/08/2027)."
+    hoa = page.model.row_at(2).cells
+    assert hoa[5:] == ("Hoàn thành", "Hoàn thành (20/08/2027)", "")
+
     boss_prompts = Recorder()
     boss = make_tab(qtbot, data, "hieutruong", prompts=boss_prompts)
     boss.pages.setCurrentWidget(boss.results_page)
+    other = boss.results_page
+    other.select_pupil(data.ids["Đặng Thị Hoà"])
+    assert other.decision_button.isVisibleTo(other) and other.decision_combo.currentData() == "len_lop"
+    assert not other.recognition_button.isEnabled()  # the homeroom teacher's
+    other.decision_combo.setCurrentIndex(other.decision_combo.findData("o_lai"))
+    assert not other.save_decision() and "được lên lớp" in boss_prompts.errors[-1]
+    other.decision_combo.setCurrentIndex(other.decision_combo.findData("len_lop"))
+    assert other.save_decision()
+    assert other.model.row_at(2).cells[7] == "Được lên lớp"
     assert boss.results_page.approve()
     assert boss_prompts.told[-1] == "Đã phê duyệt kết quả của lớp 4A."
+    other.select_pupil(data.ids["Nguyễn Văn An"])
+    page.load(tab.class_choice())
+    page.select_pupil(data.ids["Nguyễn Văn An"])
+    assert not page.recognition_button.isEnabled()  # approved: locked
 
 
 # --- registry ------------------------------------------------------------------------------
@@ -670,8 +701,13 @@ def test_gradebook_screenshots(qtbot, qapp, tmp_path):
         qapp.processEvents()
         assert tab.grab().save(str(SHOTS / "gradebook-traits.png"))
 
+        from nk_desktop.services import results
+
+        results.record_results(db, teacher, four_a.id)
         tab.pages.setCurrentWidget(tab.results_page)
-        tab.results_page.table.selectRow(1)
+        page = tab.results_page
+        weak = next((e for e in page.evaluations if e.overall == "CHT"), page.evaluations[1])
+        page.select_pupil(weak.pupil_id)  # the re-assessment row is open for a pupil who did not complete
         qapp.processEvents()
         assert tab.grab().save(str(SHOTS / "gradebook-results.png"))
         db.dispose()

@@ -97,7 +97,7 @@ class GradebookTab(QWidget):
         self.pages = QTabWidget(self)
         self.pages.setDocumentMode(True)
         self.grid_page = GridPage(self)
-        self.results_page = ResultsPage(self.db, self.actor, self.prompts, self)
+        self.results_page = ResultsPage(self.db, self.actor, self.prompts, self, today=self.today)
         self.corrections_page = CorrectionsPage(self.db, self.actor, self.prompts, self)
         self.pages.addTab(self.grid_page, _("Nhập đánh giá"))
         self.pages.addTab(self.results_page, _("Kết quả cuối năm"))
