@@ -307,6 +307,36 @@ def cmd_import_scores(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_export_traits(ctx: Context) -> int:
+    from nk_desktop.exchange import traits
+    from nk_desktop.services import school
+
+    if not ctx.args.out.lower().endswith(".xlsx"):
+        raise UsageError(_("Tệp xuất phải có đuôi .xlsx."))
+    actor = ctx.actor()
+    with ctx.db.read() as session:
+        year = _marks_year(session, ctx.args.year)
+        school_class = school.class_by_name(session, year.id, ctx.args.class_name)
+        class_id, class_name, year_name = school_class.id, school_class.name, year.name
+    traits.export_traits_sheet(ctx.db, actor, class_id, ctx.args.milestone, ctx.args.out, blank=ctx.args.blank)
+    print(_("Đã xuất bảng phẩm chất, năng lực {blank}lớp {c}, {m}, năm học {y} ra {path}.").format(
+        blank=_("trống ") if ctx.args.blank else "", c=class_name, m=ctx.args.milestone.upper(), y=year_name,
+        path=ctx.args.out))
+    return EXIT_OK
+
+
+def cmd_import_traits(ctx: Context) -> int:
+    from nk_desktop.exchange import traits
+
+    report = traits.import_traits_sheet(ctx.db, ctx.actor(), ctx.args.file, dry_run=ctx.args.dry_run)
+    for line in report.lines():
+        print(line)
+    if report.refused:
+        print(_("nk-admin: {n} ô bị từ chối; không ghi gì.").format(n=report.refused), file=sys.stderr)
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
 def cmd_evaluate(ctx: Context) -> int:
     from nk_desktop.services import school
     from nk_desktop.services.results import evaluate_class
@@ -814,6 +844,19 @@ def build_parser() -> argparse.ArgumentParser:
     import_scores.add_argument("--milestone", help=_("thời điểm của bảng điểm khối"))
     import_scores.add_argument("--year", help=_("năm học của bảng điểm khối (mặc định: năm hiện tại)"))
     import_scores.set_defaults(run=cmd_import_scores)
+
+    export_traits = commands.add_parser("export-traits", help=_("xuất bảng phẩm chất, năng lực của lớp ra Excel"))
+    export_traits.add_argument("--class", dest="class_name", required=True, help=_("lớp, ví dụ 4A"))
+    export_traits.add_argument("--milestone", required=True, help=_("thời điểm: GK1, CK1, GK2 hoặc CN"))
+    export_traits.add_argument("--out", required=True, metavar="FILE.xlsx", help=_("tệp .xlsx sẽ ghi"))
+    export_traits.add_argument("--year", help=_("năm học, ví dụ 2026-2027 (mặc định: năm hiện tại)"))
+    export_traits.add_argument("--blank", action="store_true", help=_("bảng trống (không điền giá trị đã nhập)"))
+    export_traits.set_defaults(run=cmd_export_traits)
+
+    import_traits = commands.add_parser("import-traits", help=_("nhập lại bảng phẩm chất, năng lực đã điền"))
+    import_traits.add_argument("file", metavar="FILE.xlsx")
+    import_traits.add_argument("--dry-run", action="store_true", help=_("chỉ kiểm tra và báo cáo, không ghi gì"))
+    import_traits.set_defaults(run=cmd_import_traits)
 
     evaluate = commands.add_parser("evaluate", help=_("kết quả đánh giá cuối năm của một lớp ra tệp CSV"))
     evaluate.add_argument("--class", dest="class_name", required=True, help=_("lớp, ví dụ 4A"))

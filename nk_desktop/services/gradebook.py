@@ -693,8 +693,9 @@ def trait_grid(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, 
 
 
 def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, edits: Iterable[CellEdit],
-                     *, on: dt.date | None = None) -> SaveResult:
-    """The homeroom teacher's qualities and competencies; same rules as ``save_subject_cells``."""
+                     *, on: dt.date | None = None, dry_run: bool = False) -> SaveResult:
+    """The homeroom teacher's qualities and competencies; same rules as ``save_subject_cells``
+    (*dry_run*: check and count, then roll back)."""
     milestone = rules.parse_milestone(milestone)
     edits = list(edits)
     with db.write(actor) as session:
@@ -740,6 +741,8 @@ def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone:
             row.label_for_audit = (f"{rules.TRAIT_NAMES[edit.trait]} của {enrolled[edit.pupil_id]} "
                                    f"({milestone}, lớp {school_class.name})")
             saved += 1
+        if dry_run:
+            session.rollback()
         return SaveResult(saved, unchanged, refused)
 
 

@@ -78,7 +78,8 @@ def school_db(tmp_path, school_file, monkeypatch):
     path = tmp_path / "truong.sqlite"
     shutil.copyfile(school_file, path)
     monkeypatch.setenv("NK_PASSWORD", PASSWORD)
-    for module in ("nk_desktop.services.gradebook", "nk_desktop.services.school", "nk_desktop.exchange.scores"):
+    for module in ("nk_desktop.services.gradebook", "nk_desktop.services.school", "nk_desktop.exchange.scores",
+                   "nk_desktop.exchange.traits"):
         monkeypatch.setattr(f"{module}.today", lambda: TODAY)
     return path
 
@@ -333,3 +334,32 @@ def test_gradebook_commands_need_a_user(capsys, school_db, tmp_path):
                   tmp_path / "x.xlsx"]):
         code, _out, err = run(capsys, "--db", school_db, *argv)
         assert code == 2 and "--user" in err
+
+
+# --- export-traits / import-traits -------------------------------------------------------------------------
+
+def test_traits_sheet_round_trip_with_dry_run_and_refusals(capsys, school_db, tmp_path):
+    from nk_desktop.exchange import traits
+
+    sheet = tmp_path / "pcnl.xlsx"
+    code, out, _err = run(capsys, "--db", school_db, "--user", "lan.nt", "export-traits", "--class", "4A",
+                          "--milestone", "CK1", "--out", sheet)
+    assert code == 0 and "Đã xuất bảng phẩm chất, năng lực lớp 4A, CK1" in out
+    book = openpyxl.load_workbook(sheet)
+    data = book[traits.DATA_SHEET]
+    rows = {data.cell(r, 2).value: r for r in range(6, data.max_row + 1)}
+    data[f"D{rows['Lê Thị Ánh']}"] = "Đ"
+    data[f"E{rows['Đặng Thị Hoà']}"] = "X"
+    book.save(sheet)
+    before = _count(school_db, "change_record")
+    code, out, err = run(capsys, "--db", school_db, "--user", "lan.nt", "import-traits", sheet, "--dry-run")
+    assert code == 1 and "1 ô bị từ chối; không ghi gì" in err and "LỖI Nhân ái" in out
+    data[f"E{rows['Đặng Thị Hoà']}"] = "T"
+    book.save(sheet)
+    code, out, _err = run(capsys, "--db", school_db, "--user", "lan.nt", "import-traits", sheet, "--dry-run")
+    assert code == 0 and "Chạy thử: chưa ghi gì; 2 ô sẽ được ghi." in out
+    assert _count(school_db, "change_record") == before
+    code, out, _err = run(capsys, "--db", school_db, "--user", "lan.nt", "import-traits", sheet)
+    assert code == 0 and "Đã ghi 2 ô." in out and _count(school_db, "change_record") == before + 2
+    code, _out, err = run(capsys, "--db", school_db, "--user", "hung.bm", "import-traits", sheet)
+    assert code == 1 and "không có quyền" in err  # only the homeroom teacher

@@ -35,7 +35,7 @@ from nk_desktop.views.gradebook.prompts import Prompts
 COLUMNS = (Column(_("STT"), align_right=True), Column(_("Họ và tên")), Column(_("Kết quả")),
            Column(_("Căn cứ")), Column(_("Khen thưởng đề xuất")), Column(_("Hoàn thành chương trình")),
            Column(_("Đánh giá bổ sung")), Column(_("Quyết định của Hiệu trưởng")))
-_WIDTHS = (40, 170, 140, None, 170, 120, 150, 150)  # None: the reason takes the rest
+_WIDTHS = (40, 170, 140, None, 150, 185, 175, 205)  # None: the reason takes the rest (and its tooltip)
 ERROR_STYLE = "color: #b00020;"
 
 
