@@ -37,6 +37,7 @@ class Value:
     op_id: str
     t: int
     author: str            # who wrote it, from the audit log ("" if unknown)
+    author_id: str = ""    # their account (hex), for "may this person choose"
 
     @property
     def text(self) -> str:
@@ -54,6 +55,15 @@ class Conflict:
     first_seen: dt.datetime
     label: str
     values: list[Value]
+    field_label: str = ""  # the column's Vietnamese name ("Mức đạt được")
+    pupil: str = ""        # the pupil the record is about, when it is about one
+    class_name: str = ""   # the class, when the record has one
+    subject: str = ""      # the subject, for subject results
+
+    def may_resolve(self, actor: Actor) -> bool:
+        """What ``resolve`` will allow: the principal any cell, otherwise a person who wrote one of the values."""
+        mine = actor.account_id.hex if actor.account_id else None
+        return actor.is_system or actor.has(Role.HIEU_TRUONG.value) or any(v.author_id == mine for v in self.values)
 
 
 def list_conflicts(db: Database, actor: Actor) -> list[Conflict]:
@@ -66,18 +76,70 @@ def list_conflicts(db: Database, actor: Actor) -> list[Conflict]:
         op_ids = [uuid.UUID(r.op_id) for r in rows]
         authors, labels = {}, {}
         for start in range(0, len(op_ids), 400):
-            for entry in session.execute(select(AuditEntry.op_id, AuditEntry.actor_name, AuditEntry.record_label)
+            for entry in session.execute(select(AuditEntry.op_id, AuditEntry.actor_name, AuditEntry.record_label,
+                                                AuditEntry.actor_id)
                                          .where(AuditEntry.op_id.in_(op_ids[start:start + 400]))):
-                authors[entry.op_id.hex] = entry.actor_name
+                authors[entry.op_id.hex] = (entry.actor_name, entry.actor_id.hex if entry.actor_id else "")
                 labels[entry.op_id.hex] = entry.record_label
+        context = _context(session, {(r.tbl, r.row) for r in rows})
     grouped: dict[tuple, Conflict] = {}
     for r in rows:
         key = (r.tbl, r.row, r.field)
         if key not in grouped:
             seen = r.first_seen if isinstance(r.first_seen, dt.datetime) else dt.datetime.fromisoformat(str(r.first_seen))
-            grouped[key] = Conflict(r.tbl, r.row, r.field, bool(r.official), seen, labels.get(r.op_id, ""), [])
-        grouped[key].values.append(Value(json.loads(r.value), r.op_id, r._mapping["t"], authors.get(r.op_id, "")))
+            column = SYNCED_TABLES[r.tbl].c.get(r.field) if r.tbl in SYNCED_TABLES else None
+            field_label = column.info.get("label", r.field) if column is not None else r.field
+            pupil, class_name, subject = context.get((r.tbl, r.row), ("", "", ""))
+            grouped[key] = Conflict(r.tbl, r.row, r.field, bool(r.official), seen, labels.get(r.op_id, ""), [],
+                                    field_label, pupil, class_name, subject)
+        name, author_id = authors.get(r.op_id, ("", ""))
+        grouped[key].values.append(Value(json.loads(r.value), r.op_id, r._mapping["t"], name, author_id))
     return list(grouped.values())
+
+
+def _context(session, records: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(pupil, class, subject) names of each conflicting record: one query per table, then the names."""
+    by_table: dict[str, list[str]] = {}
+    for table, row in records:
+        by_table.setdefault(table, []).append(row)
+    facts: dict[tuple[str, str], tuple] = {}
+    pupils, classes, subjects = set(), set(), set()
+    for table, rows in by_table.items():
+        model_table = SYNCED_TABLES.get(table)
+        if model_table is None:
+            continue
+        wanted = [c for c in ("pupil_id", "class_id", "subject_id") if c in model_table.c]
+        if table == "pupil":
+            wanted = ["id"]
+        if not wanted:
+            continue
+        for start in range(0, len(rows), 400):
+            chunk = [uuid.UUID(r) for r in rows[start:start + 400]]
+            query = select(model_table.c.id, *(model_table.c[c] for c in wanted)).where(model_table.c.id.in_(chunk))
+            for found in session.execute(query):
+                values = dict(zip(wanted, found[1:]))
+                pupil_id = found.id if table == "pupil" else values.get("pupil_id")
+                facts[(table, found.id.hex)] = (pupil_id, values.get("class_id"), values.get("subject_id"))
+                pupils.add(pupil_id)
+                classes.add(values.get("class_id"))
+                subjects.add(values.get("subject_id"))
+    names = _names(session, "pupil", pupils, ("family_name", "middle_name", "given_name"))
+    class_names = _names(session, "school_class", classes, ("name",))
+    subject_names = _names(session, "subject", subjects, ("name",))
+    return {key: (names.get(p, ""), class_names.get(c, ""), subject_names.get(s, ""))
+            for key, (p, c, s) in facts.items()}
+
+
+def _names(session, table: str, ids: set, columns: tuple[str, ...]) -> dict:
+    ids = [i for i in ids if i is not None]
+    model_table = Base.metadata.tables[table]
+    found = {}
+    for start in range(0, len(ids), 400):
+        query = select(model_table.c.id, *(model_table.c[c] for c in columns)).where(
+            model_table.c.id.in_(ids[start:start + 400]))
+        for row in session.execute(query):
+            found[row[0]] = " ".join(str(p) for p in row[1:] if p)
+    return found
 
 
 @dataclasses.dataclass(frozen=True)

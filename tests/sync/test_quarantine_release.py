@@ -72,3 +72,16 @@ def test_only_the_principal_decides(net, ids):
         with pytest.raises(PermissionDenied):
             conflicts.dismiss(a.db, actor, entry.id)
     assert len(conflicts.list_quarantine(a.db, ids.principal)) == 1
+
+
+def test_the_conflict_queue_names_pupil_class_subject_field_and_who_may_choose(net, ids):
+    a, b = net["a"], net["b"]
+    a.set_level(ids.teacher, 0, "T", ids)
+    b.set_level(ids.teacher, 0, "C", ids)
+    net.sync_all()
+    [conflict] = conflicts.list_conflicts(a.db, ids.principal)
+    assert (conflict.pupil, conflict.class_name, conflict.subject, conflict.field_label) == (
+        "Lê Thị Mai", "4A", "Toán", "Mức đạt được")
+    assert sorted(v.text for v in conflict.values) == ["CHT", "HTT"]
+    assert conflict.may_resolve(ids.principal) and conflict.may_resolve(ids.teacher)
+    assert not conflict.may_resolve(ids.other_teacher)

@@ -247,7 +247,7 @@ def test_status_bar_shows_user_roles_year_and_database(qtbot, db, actors, settin
 def test_menus_have_alt_accelerators_and_ctrl_q(qtbot, db, actors, settings):
     window = make_window(qtbot, db, actors["hieutruong"], settings)
     menus = [action.text() for action in window.menuBar().actions()]
-    assert menus == ["&Tệp", "Trợ &giúp"]
+    assert menus == ["&Tệp", "Đồng &bộ", "Trợ &giúp"]
     file_actions = [a.text() for a in window.menuBar().actions()[0].menu().actions() if not a.isSeparator()]
     assert file_actions == ["Đổi &mật khẩu…", "Đăng &xuất", "&Sao lưu ra USB…", "&Khôi phục từ bản sao lưu…", "&Thoát"]
     assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")

@@ -83,6 +83,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.status_bar = ShellStatusBar(actor, self.info)
         self.setStatusBar(self.status_bar)
+        from nk_desktop.views import sync as sync_views  # the Đồng bộ menu and status corner (issue 7)
+
+        self.sync_ui = sync_views.install(self)
 
         visible = registry.tabs_for(actor, tabs)
         self.tabs: QTabWidget | None = None

@@ -1,4 +1,5 @@
-"""The status bar: who is logged in with which roles, the school year, where the data lives."""
+"""The status bar: the sync corner (added by views/sync), who is logged in with which roles, the school year,
+where the data lives."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ class ShellStatusBar(QStatusBar):
         self.addPermanentWidget(self.year_label)
         self.addPermanentWidget(_separator())
         self.addPermanentWidget(self.location_label)
+
+    def add_sync_widget(self, widget: QWidget) -> None:
+        """The sync corner (views/sync): last sync, pending changes, "Đồng bộ ngay", the conflict badge."""
+        self.sync_widget = widget
+        self.insertPermanentWidget(0, widget)
+        self.insertPermanentWidget(1, _separator())
 
     def texts(self) -> list[str]:
         return [self.user_label.text(), self.year_label.text(), self.location_label.text()]
