@@ -8,6 +8,7 @@ they were made under and are never recomputed under another.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from nk_desktop.errors import ValidationError
@@ -89,13 +90,19 @@ def parse_score(raw) -> int | None:
     return value
 
 
+@functools.lru_cache(maxsize=512)
+def _level_key(text: str) -> str:
+    """What a typed level is compared on (accents, case and spaces aside); cached: a grid sends the same few."""
+    return fold(text).replace(" ", "")
+
+
 def _parse_level(raw, levels: dict[str, str], letters: dict[str, str], what: str) -> str | None:
     text = (raw or "").strip() if isinstance(raw, str) else raw
     if text in (None, ""):
         return None
-    key = fold(str(text)).replace(" ", "")
+    key = _level_key(str(text))
     for code, name in levels.items():
-        if key in (fold(code), fold(name).replace(" ", ""), fold(letters[code])):
+        if key in (_level_key(code), _level_key(name), _level_key(letters[code])):
             return code
     choices = ", ".join(f"{letters[c]} ({n})" for c, n in levels.items())
     raise ValidationError(_("“{raw}” không phải mức {what}; chọn: {choices}.").format(
