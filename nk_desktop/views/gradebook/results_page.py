@@ -35,7 +35,7 @@ from nk_desktop.views.gradebook.prompts import Prompts
 COLUMNS = (Column(_("STT"), align_right=True), Column(_("Họ và tên")), Column(_("Kết quả")),
            Column(_("Căn cứ")), Column(_("Khen thưởng đề xuất")), Column(_("Hoàn thành chương trình")),
            Column(_("Đánh giá bổ sung")), Column(_("Quyết định của Hiệu trưởng")))
-_WIDTHS = (40, 170, 140, None, 150, 185, 175, 205)  # None: the reason takes the rest (and its tooltip)
+_WIDTHS = (40, 170, 165, None, 150, 185, 165, 200)  # None: the reason takes the rest (and its tooltip)
 ERROR_STYLE = "color: #b00020;"
 
 
@@ -142,7 +142,7 @@ class ResultsPage(QWidget):
             line = QHBoxLayout()
             for widget in widgets:
                 line.addWidget(widget, 1 if isinstance(widget, QLineEdit) else 0)
-            if len(widgets) < 2 and not isinstance(widgets[0], QLineEdit):
+            if not isinstance(widgets[0], QLineEdit):
                 line.addStretch(1)
             grid.addLayout(line, number, 1)
             button.setAutoDefault(False)
