@@ -154,7 +154,10 @@ class Quarantined:
     first_seen: str
     id: int = 0            # the quarantine entry (what release and dismiss take)
     label: str = ""        # the record as its author's PC named it ("Toán của Lê Thị Mai (GK1, lớp 4A)")
-    fields: str = ""       # the values the op carried, readable ("level = CHT")
+    fields: str = ""       # the values the op carried, readable ("Mức đạt được = CHT")
+    pupil: str = ""        # the pupil, class and subject the record is about, when this PC has the record
+    class_name: str = ""
+    subject: str = ""
 
 
 def _op_summary(op_text: str | None) -> tuple[str, str]:
@@ -164,7 +167,13 @@ def _op_summary(op_text: str | None) -> tuple[str, str]:
         op = json.loads(op_text)
     except ValueError:
         return "", ""
-    shown = [f"{name} = {_readable(value)}" for name, value in sorted((op.get("f") or {}).items())
+    table = SYNCED_TABLES.get(op.get("tbl"))
+
+    def name_of(field: str) -> str:
+        column = table.c.get(field) if table is not None else None
+        return column.info.get("label", field) if column is not None else field
+
+    shown = [f"{name_of(name)} = {_readable(value)}" for name, value in sorted((op.get("f") or {}).items())
              if name not in BOOKKEEPING and name != "id" and value != DELETED]
     if op.get("k") == "del":
         shown = [_("(xóa bản ghi)")]
@@ -185,8 +194,9 @@ def list_quarantine(db: Database, actor: Actor) -> list[Quarantined]:
         rows = session.execute(text(
             "SELECT id, kind, node, seq, tbl, row, author_name, reason, first_seen, op FROM sync_quarantine "
             "ORDER BY id")).all()
+        context = _context(session, {(r.tbl, r.row) for r in rows if r.tbl and r.row})
     return [Quarantined(r.kind, r.node, r.seq, r.tbl or "", r.row or "", r.author_name, r.reason, str(r.first_seen),
-                        r.id, *_op_summary(r.op))
+                        r.id, *_op_summary(r.op), *context.get((r.tbl, r.row), ("", "", "")))
             for r in rows]
 
 

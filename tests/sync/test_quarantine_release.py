@@ -22,7 +22,8 @@ def _quarantine_outside_assignment(net, ids):
 
 def test_the_list_names_the_record_and_the_values(net, ids):
     entry = _quarantine_outside_assignment(net, ids)
-    assert entry.id > 0 and "GK1" in entry.label and "level = CHT" in entry.fields
+    assert entry.id > 0 and "GK1" in entry.label and "Mức đạt được = CHT" in entry.fields
+    assert (entry.pupil, entry.class_name, entry.subject) == ("Trần Ngọc Ánh", "4A", "Toán")
 
 
 def test_release_applies_the_op_as_the_principals_change_and_it_reaches_every_pc(net, ids):

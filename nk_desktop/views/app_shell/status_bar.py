@@ -13,6 +13,7 @@ from nk_desktop.views.app_shell.info import ShellInfo
 from nk_desktop.views.common import ElidedLabel
 
 LOCATION_MAX_WIDTH = 420  # longer paths are shortened in the middle; the tooltip has the whole path
+LOCATION_WITH_SYNC_MAX_WIDTH = 200  # when the sync corner shares the bar
 
 
 def role_labels(actor: Actor) -> str:
@@ -47,6 +48,7 @@ class ShellStatusBar(QStatusBar):
     def add_sync_widget(self, widget: QWidget) -> None:
         """The sync corner (views/sync): last sync, pending changes, "Đồng bộ ngay", the conflict badge."""
         self.sync_widget = widget
+        self.location_label.setMaximumWidth(LOCATION_WITH_SYNC_MAX_WIDTH)  # the whole path stays in its tooltip
         self.insertPermanentWidget(0, widget)
         self.insertPermanentWidget(1, _separator())
 

@@ -73,7 +73,7 @@ class ConflictModel(RowsModel):
         return (c.pupil or "—", c.class_name or "—", c.subject or c.label or c.table, c.field_label,
                 "  |  ".join(v.text or _("(trống)") for v in c.values),
                 "  |  ".join(v.author or "?" for v in c.values),
-                _("có (chặn in, khóa sổ)") if c.official else _("không"),
+                _("có — chặn in, khóa") if c.official else _("không"),
                 to_local(c.first_seen).strftime("%H:%M %d/%m/%Y"))
 
 
@@ -115,7 +115,7 @@ class ConflictQueueDialog(QDialog):
                          "Muốn ghi giá trị khác, hãy sửa ô đó như bình thường."))
         intro.setWordWrap(True)
         self.model = ConflictModel(self)
-        self.view = _table(self.model, (170, 50, 150, 120, 170, 170, 130))
+        self.view = _table(self.model, (160, 45, 90, 120, 150, 160, 140))
         self.view.selectionModel().selectionChanged.connect(self._selected)
         self.choice = QComboBox()
         self.choice.setMinimumWidth(280)
@@ -204,8 +204,19 @@ class QuarantineModel(RowsModel):
 
     def display(self, q) -> tuple[str, ...]:
         kind = _("Thay đổi") if q.kind == "op" else _("Máy tạm dừng (tệp {n})").format(n=q.seq)
-        return (q.first_seen[:16], kind, q.author or _("máy {node}").format(node=q.node[:8]), q.label or q.table,
+        record = ", ".join(p for p in (q.pupil, q.class_name, q.subject) if p)
+        record = f"{record} — {q.label}" if record and q.label else (record or q.label or q.table)
+        return (_time(q.first_seen), kind, q.author or _("máy {node}").format(node=q.node[:8]), record,
                 q.fields or "—", q.reason)
+
+
+def _time(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return to_local(dt.datetime.fromisoformat(text)).strftime("%H:%M %d/%m/%Y")
+    except ValueError:
+        return text[:16]
 
 
 class QuarantineDialog(QDialog):
@@ -222,7 +233,7 @@ class QuarantineDialog(QDialog):
                          "hoặc “Bỏ qua”. Cả hai đều được ghi vào nhật ký."))
         intro.setWordWrap(True)
         self.model = QuarantineModel(self)
-        self.view = _table(self.model, (120, 110, 130, 200, 180))
+        self.view = _table(self.model, (125, 80, 110, 300, 170))
         self.view.selectionModel().selectionChanged.connect(self._selected)
         self.release_button = QPushButton(_("Cho ghi…"))
         self.release_button.clicked.connect(self.release_selected)

@@ -17,7 +17,12 @@ NOT_JOINED = _("Chưa đồng bộ")
 
 
 def when_text(moment) -> str:
-    return to_local(moment).strftime("%H:%M %d/%m") if moment else _("chưa lần nào")
+    if not moment:
+        return _("chưa lần nào")
+    local = to_local(moment)
+    import datetime as dt
+
+    return local.strftime("%H:%M") if local.date() == dt.datetime.now(local.tzinfo).date() else local.strftime("%H:%M %d/%m")
 
 
 def summary(status) -> str:
@@ -28,9 +33,8 @@ def summary(status) -> str:
     if status.pending_ops:
         parts.append(_("chờ gửi {n}").format(n=status.pending_ops))
     if not status.share_reachable:
-        parts.append(_("mất kết nối thư mục chung"))
-    parts.append(_("{n} máy khác").format(n=len(status.peers)))
-    return " · ".join(parts)
+        parts.append(_("mất kết nối"))
+    return " · ".join(parts)  # the other PCs are in the tooltip and the status window
 
 
 class SyncStatusWidget(QWidget):
@@ -125,7 +129,7 @@ class SyncStatusDialog(QDialog):
                     item.setToolTip(text)
                     self.peers.setItem(row, column, item)
             header = self.peers.horizontalHeader()
-            for column, width in enumerate((200, 130, 110)):
+            for column, width in enumerate((200, 130, 125)):
                 self.peers.setColumnWidth(column, width)
             header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
             layout.addWidget(self.peers)
