@@ -735,10 +735,25 @@ def cmd_quarantine_list(ctx: Context) -> int:
     from nk_desktop.sync.conflicts import list_quarantine
 
     actor = ctx.actor()
-    rows = [(q.kind, q.node, q.seq, q.table, q.row_id, q.author, q.reason, q.first_seen)
+    rows = [(q.kind, q.node, q.seq, q.table, q.row_id, q.author, q.reason, q.first_seen, q.id)
             for q in list_quarantine(ctx.db, actor)]
-    write_table(rows, ("kind", "node", "segment", "table", "row_id", "author", "reason", "first_seen"),
+    write_table(rows, ("kind", "node", "segment", "table", "row_id", "author", "reason", "first_seen", "id"),
                 ctx.args.format)
+    return EXIT_OK
+
+
+def cmd_quarantine_decide(ctx: Context) -> int:
+    """`quarantine release ID` / `quarantine dismiss ID`: the principal's decision (exit 1 = refused, says why)."""
+    from nk_desktop.sync import conflicts
+
+    actor = ctx.actor()
+    if ctx.args.quarantine_command == "release":
+        label = conflicts.release(ctx.db, actor, ctx.args.entry)
+        print(_("Đã ghi thay đổi số {n} ({what}); nó được gửi tới các máy ở lần đồng bộ sau.").format(
+            n=ctx.args.entry, what=label))
+    else:
+        label = conflicts.dismiss(ctx.db, actor, ctx.args.entry)
+        print(_("Đã bỏ qua thay đổi số {n} ({what}).").format(n=ctx.args.entry, what=label))
     return EXIT_OK
 
 
@@ -751,7 +766,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _list_group(commands, name: str, help_text: str, list_help: str, run) -> argparse.ArgumentParser:
+def _list_group(commands, name: str, help_text: str, list_help: str, run):
     """``nk-admin NAME list [--format csv|table]``: the shape of every listing command."""
     group = commands.add_parser(name, help=help_text).add_subparsers(
         dest=f"{name}_command", metavar="ACTION", parser_class=_Parser)
@@ -759,7 +774,7 @@ def _list_group(commands, name: str, help_text: str, list_help: str, run) -> arg
     listing = group.add_parser("list", help=list_help)
     listing.add_argument("--format", choices=("csv", "table"), default="table")
     listing.set_defaults(run=run)
-    return listing
+    return group  # for groups with more actions than list (quarantine release/dismiss)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -937,8 +952,14 @@ def build_parser() -> argparse.ArgumentParser:
     _list_group(commands, "conflicts", _("xung đột dữ liệu giữa các máy"), _("liệt kê ô đang có hai giá trị"),
                 cmd_conflicts_list)
 
-    _list_group(commands, "quarantine", _("thay đổi nhận được nhưng bị giữ lại"),
-                _("liệt kê thay đổi bị giữ lại và máy tạm dừng"), cmd_quarantine_list)
+    quarantine = _list_group(commands, "quarantine", _("thay đổi nhận được nhưng bị giữ lại"),
+                             _("liệt kê thay đổi bị giữ lại và máy tạm dừng"), cmd_quarantine_list)
+    for action, decide_help in (("release", _("ghi thay đổi số ID sau khi kiểm tra lại theo khóa sổ hiện nay "
+                                              "(Hiệu trưởng)")),
+                                ("dismiss", _("bỏ qua thay đổi số ID, dữ liệu giữ nguyên (Hiệu trưởng)"))):
+        decide = quarantine.add_parser(action, help=decide_help)
+        decide.add_argument("entry", type=int, metavar="ID", help=_("cột id của quarantine list"))
+        decide.set_defaults(run=cmd_quarantine_decide)
 
     audit = commands.add_parser("audit", help=_("nhật ký thay đổi")).add_subparsers(
         dest="audit_command", metavar="ACTION", parser_class=_Parser)
