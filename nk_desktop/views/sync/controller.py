@@ -9,7 +9,6 @@ next sync repeats it.
 
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -243,7 +242,3 @@ def _ask_key(parent: QWidget) -> str | None:
                                     _("Gõ khóa trên phiếu khóa đồng bộ (17 nhóm, dấu gạch tùy ý):"),
                                     QLineEdit.EchoMode.Normal, "")
     return text if ok else None
-
-
-def env_has_key() -> bool:
-    return bool(os.environ.get("NK_SHARE_KEY"))
