@@ -347,7 +347,8 @@ def open_conflicts(session, table: str, row_ids) -> set[tuple[str, str]]:
     for start in range(0, len(ids), 400):
         chunk = ids[start:start + 400]
         marks = ",".join(f":r{i}" for i in range(len(chunk)))
-        found |= {(row, field) for row, field in session.execute(
+        # PostgreSQL hands back its native uuid; SQLite keeps the hex text the journal writes.
+        found |= {(row.hex if isinstance(row, uuid.UUID) else row, field) for row, field in session.execute(
             text(f"SELECT row, field FROM sync_conflict WHERE tbl = :t AND row IN ({marks})"),
             {"t": table, **{f"r{i}": v for i, v in enumerate(chunk)}})}
     return found
