@@ -115,7 +115,7 @@ class ConflictQueueDialog(QDialog):
                          "Muốn ghi giá trị khác, hãy sửa ô đó như bình thường."))
         intro.setWordWrap(True)
         self.model = ConflictModel(self)
-        self.view = _table(self.model, (160, 45, 90, 120, 150, 160, 140))
+        self.view = _table(self.model, (160, 45, 115, 120, 170, 150, 140))
         self.view.selectionModel().selectionChanged.connect(self._selected)
         self.choice = QComboBox()
         self.choice.setMinimumWidth(280)
