@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from nk_desktop.services import assessment_rules as rules
 from nk_desktop.services.calendar import work_calendar
 from nk_desktop.services.common import get_live
 from nk_desktop.services.permissions import Action, allows, require
+from nk_desktop.services.versions import CellConflict, StaleCells, serialize_saves
 from nk_desktop.sync import capture
 from nk_desktop.text import nfc, person_sort_key
 
@@ -287,6 +288,7 @@ class GridRow:
     level: str | None
     score: int | None
     comment: str
+    version: int = 0  # the stored row's optimistic version (0: nothing stored yet); the save sends it back
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,7 +337,7 @@ def subject_grid(db: Database, actor: Actor, class_id: uuid.UUID, subject_id: uu
             SubjectResult.milestone == milestone, SubjectResult.deleted.is_(False)))}
         rows = [
             GridRow(p.id, n, p.full_name, (r := results.get(p.id)) and r.level, r.score if r else None,
-                    r.comment if r else "")
+                    r.comment if r else "", r.version if r else 0)
             for n, p in enumerate(pupils, start=1)
         ]
         window = entry_window(session, school_class, subject_id, milestone, on=on)
@@ -366,11 +368,14 @@ class SaveResult:
     saved: int
     unchanged: int
     refused: list[RefusedCell]
+    # The version of every row the call touched, after it: (pupil, subject) or (pupil, trait) → version
+    # (0: no row).  A grid keeps them and sends them with its next save (``seen``).
+    versions: dict[tuple[uuid.UUID, Any], int] = dataclasses.field(default_factory=dict)
 
 
 def save_subject_cells(db: Database, actor: Actor, class_id: uuid.UUID, subject_id: uuid.UUID, milestone: str,
                        edits: Iterable[CellEdit], *, on: dt.date | None = None,
-                       dry_run: bool = False) -> SaveResult:
+                       dry_run: bool = False, seen: Mapping[uuid.UUID, int] | None = None) -> SaveResult:
     """Apply a block of edits (a paste, a row, an import) in one transaction.
 
     The whole block is refused (nothing changes) when the actor may not enter this
@@ -378,13 +383,20 @@ def save_subject_cells(db: Database, actor: Actor, class_id: uuid.UUID, subject_
     refused with its reason and the valid ones are saved together.
     """
     return save_class_cells(db, actor, class_id, milestone, [(subject_id, e) for e in edits], on=on,
-                            dry_run=dry_run)
+                            dry_run=dry_run,
+                            seen=None if seen is None else {(p, subject_id): v for p, v in seen.items()})
 
 
 def save_class_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str,
                      edits: Iterable[tuple[uuid.UUID, CellEdit]], *, on: dt.date | None = None,
-                     dry_run: bool = False) -> SaveResult:
+                     dry_run: bool = False,
+                     seen: Mapping[tuple[uuid.UUID, uuid.UUID], int] | None = None) -> SaveResult:
     """Edits to any subjects of one class at one milestone, saved in one transaction.
+
+    *seen*: (pupil, subject) → the row version the caller's grid showed (``GridRow.version``, 0 for an
+    empty cell).  When one of those rows was saved since (another window, another PC's sync, another
+    user of the PostgreSQL server), the whole call is refused with ``StaleCells`` naming pupil, subject,
+    their value and the one sent; nothing is written.  The result carries the versions after the save.
 
     The class, its pupils, deadlines, test dates and locks are loaded once; every cell
     is written with one INSERT and one UPDATE statement through the journal.  The
@@ -406,7 +418,7 @@ def save_class_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone:
         closed = [w for w in windows.values() if not w.any_open]
         if closed and len(closed) == len(windows):
             raise Locked(closed[0].closed_reason)
-        result = _write_subject_cells(session, actor, context, by_subject, windows)
+        result = _write_subject_cells(session, actor, context, by_subject, windows, seen, dry_run)
         if dry_run:
             session.rollback()
         return result
@@ -416,17 +428,24 @@ _RESULT_FIELDS = ("level", "score", "comment")
 
 
 def _write_subject_cells(session: Session, actor: Actor, context: "_ClassContext",
-                         by_subject: dict[uuid.UUID, list[CellEdit]], windows: dict[uuid.UUID, EntryWindow]
+                         by_subject: dict[uuid.UUID, list[CellEdit]], windows: dict[uuid.UUID, EntryWindow],
+                         seen: Mapping[tuple[uuid.UUID, uuid.UUID], int] | None = None, dry_run: bool = False
                          ) -> SaveResult:
     """Check every cell, then INSERT the new results and UPDATE the changed ones (Core, journaled)."""
     table = SubjectResult.__table__
     c = table.c
     school_class = context.school_class
+    serialize_saves(session, "subject_result", school_class.id, context.milestone)
     existing = {(r.pupil_id, r.subject_id): r for r in session.execute(
         select(c.id, c.pupil_id, c.subject_id, c.level, c.score, c.comment, c.version, c.updated_at, c.updated_by)
         .where(c.class_id == school_class.id, c.milestone == context.milestone, c.deleted.is_(False),
                c.subject_id.in_(list(by_subject))))}
     enrolled = context.names
+    if seen:
+        _refuse_stale_subject_cells(context, by_subject, existing, seen)
+    versions = {(e.pupil_id, subject_id): (existing[(e.pupil_id, subject_id)].version
+                                           if (e.pupil_id, subject_id) in existing else 0)
+                for subject_id, block in by_subject.items() for e in block}
     saved = unchanged = 0
     refused: list[RefusedCell] = []
     current: dict[tuple[uuid.UUID, uuid.UUID], dict] = {}  # (pupil, subject) → the values after this save
@@ -461,6 +480,7 @@ def _write_subject_cells(session: Session, actor: Actor, context: "_ClassContext
     now = capture.utcnow()  # the journal's clock (tests move it)
     author = actor.account_id
     inserts, updates, changes = [], [], []
+    moved: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
     secret: frozenset[str] = frozenset()
     columns = [column.key for column in table.columns]
     for (pupil_id, subject_id), values in current.items():
@@ -487,6 +507,7 @@ def _write_subject_cells(session: Session, actor: Actor, context: "_ClassContext
         updates.append({"b_id": row.id, "b_version": row.version, "level": values["level"], "score": values["score"],
                         "comment": values["comment"], "updated_at": now, "updated_by": author,
                         "version": row.version + 1})
+        moved[(pupil_id, subject_id)] = row.version + 1
         changes.append(capture.RowChange("subject_result", row.id, "upd", new, old, label, school_class.id, secret))
     if inserts:
         for full, fresh in zip(inserts, capture.ordered_ids(len(inserts))):
@@ -509,7 +530,55 @@ def _write_subject_cells(session: Session, actor: Actor, context: "_ClassContext
             capture.write_journal(session, actor, changes)
         finally:
             capture._allow_raw_writes(False)
-    return SaveResult(saved, unchanged, refused)
+        if not dry_run:
+            for full in inserts:
+                versions[(full["pupil_id"], full["subject_id"])] = 1
+            versions.update(moved)
+    return SaveResult(saved, unchanged, refused, versions)
+
+
+def _shown_value(field: str, value: Any, levels: dict[str, str]) -> str:
+    """A stored or typed value as the conflict message shows it."""
+    if value is None or value == "":
+        return _("(trống)")
+    if field == "level":
+        return levels.get(str(value), str(value))
+    return f"“{value}”" if field == "comment" else str(value)
+
+
+def _typed(field: str, raw: Any, parse) -> Any:
+    try:
+        return parse(raw) if field == "level" else (rules.parse_score(raw) if field == "score" else raw)
+    except ValidationError:
+        return raw
+
+
+def _refuse_stale_subject_cells(context: "_ClassContext", by_subject: dict[uuid.UUID, list[CellEdit]],
+                                existing: dict, seen: Mapping[tuple[uuid.UUID, uuid.UUID], int]) -> None:
+    """Raise ``StaleCells`` when a row the caller saw at version N is now at another version (or gone, or new)."""
+    conflicts: list[CellConflict] = []
+    rows: list[uuid.UUID] = []
+    for subject_id, block in by_subject.items():
+        for edit in block:
+            key = (edit.pupil_id, subject_id)
+            if key not in seen:
+                continue
+            row = existing.get(key)
+            if (row.version if row is not None else 0) == seen[key]:
+                continue
+            if row is not None:
+                rows.append(row.id)
+            column = SubjectResult.__table__.c.get(edit.field)
+            label = column.info.get("label", edit.field) if column is not None else edit.field
+            conflicts.append(CellConflict(
+                edit.pupil_id, context.names.get(edit.pupil_id, "?"),
+                f"{context.subject_names.get(subject_id, '?')} — {label}",
+                _shown_value(edit.field, getattr(row, edit.field) if row is not None else None, rules.SUBJECT_LEVELS),
+                _shown_value(edit.field, _typed(edit.field, edit.value, rules.parse_subject_level),
+                             rules.SUBJECT_LEVELS),
+                key, edit.field))
+    if conflicts:
+        raise StaleCells(conflicts, table="subject_result", row_ids=dict.fromkeys(rows))
 
 
 @dataclasses.dataclass
@@ -606,7 +675,7 @@ def class_grid(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str,
                                      tuple(subject_ids) if subject_ids is not None else None)
         c = SubjectResult.__table__.c
         marks = {(r.pupil_id, r.subject_id): r for r in session.execute(
-            select(c.pupil_id, c.subject_id, c.level, c.score, c.comment).where(
+            select(c.pupil_id, c.subject_id, c.level, c.score, c.comment, c.version).where(
                 c.class_id == class_id, c.milestone == milestone, c.deleted.is_(False),
                 c.subject_id.in_(list(context.subject_names))))}
         school_wide_entry = allows(session, actor, Action.MARKS_ENTER)
@@ -617,7 +686,7 @@ def class_grid(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str,
         grids = []
         for subject_id, subject_name in context.subject_names.items():
             rows = [GridRow(p.id, n, p.full_name, (r := marks.get((p.id, subject_id))) and r.level,
-                            r.score if r else None, r.comment if r else "")
+                            r.score if r else None, r.comment if r else "", r.version if r else 0)
                     for n, p in enumerate(context.pupils, start=1)]
             if school_wide_entry:
                 may_edit = True
@@ -658,6 +727,7 @@ class TraitRow:
     full_name: str
     levels: dict[str, str | None]  # trait code → TOT/DAT/CCG
     comments: dict[str, str]
+    versions: dict[str, int] = dataclasses.field(default_factory=dict)  # trait code → row version (absent: 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -679,13 +749,15 @@ def trait_grid(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, 
         pupils = enrolled_pupils(session, school_class, milestone_day(session, school_class, milestone, on))
         levels: dict[uuid.UUID, dict[str, str | None]] = {}
         comments: dict[uuid.UUID, dict[str, str]] = {}
-        for row in session.scalars(select(TraitResult).where(
-                TraitResult.class_id == class_id, TraitResult.milestone == milestone,
-                TraitResult.deleted.is_(False))):
+        versions: dict[uuid.UUID, dict[str, int]] = {}
+        t = TraitResult.__table__.c
+        for row in session.execute(select(t.pupil_id, t.trait, t.level, t.comment, t.version).where(
+                t.class_id == class_id, t.milestone == milestone, t.deleted.is_(False))):
             levels.setdefault(row.pupil_id, {})[row.trait] = row.level
+            versions.setdefault(row.pupil_id, {})[row.trait] = row.version
             if row.comment:
                 comments.setdefault(row.pupil_id, {})[row.trait] = row.comment
-        rows = [TraitRow(p.id, n, p.full_name, levels.get(p.id, {}), comments.get(p.id, {}))
+        rows = [TraitRow(p.id, n, p.full_name, levels.get(p.id, {}), comments.get(p.id, {}), versions.get(p.id, {}))
                 for n, p in enumerate(pupils, start=1)]
         window = entry_window(session, school_class, None, milestone, on=on)
         return TraitGrid(class_id, school_class.name, milestone, rows, window,
@@ -693,9 +765,11 @@ def trait_grid(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, 
 
 
 def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone: str, edits: Iterable[CellEdit],
-                     *, on: dt.date | None = None, dry_run: bool = False) -> SaveResult:
+                     *, on: dt.date | None = None, dry_run: bool = False,
+                     seen: Mapping[tuple[uuid.UUID, str], int] | None = None) -> SaveResult:
     """The homeroom teacher's qualities and competencies; same rules as ``save_subject_cells``
-    (*dry_run*: check and count, then roll back)."""
+    (*dry_run*: check and count, then roll back; *seen*: (pupil, trait) → the version the grid showed,
+    refused with ``StaleCells`` when the row was saved since)."""
     milestone = rules.parse_milestone(milestone)
     edits = list(edits)
     with db.write(actor) as session:
@@ -706,8 +780,11 @@ def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone:
             raise Locked(window.closed_reason or _("Đã quá hạn nhập ({d:%d/%m/%Y}).").format(d=window.level_deadline))
         enrolled = {p.id: p.full_name for p in enrolled_pupils(session, school_class,
                                                                 milestone_day(session, school_class, milestone, on))}
+        serialize_saves(session, "trait_result", class_id, milestone)
         existing = {(r.pupil_id, r.trait): r for r in session.scalars(select(TraitResult).where(
             TraitResult.class_id == class_id, TraitResult.milestone == milestone, TraitResult.deleted.is_(False)))}
+        if seen:
+            _refuse_stale_trait_cells(edits, existing, seen, enrolled)
         saved = unchanged = 0
         refused: list[RefusedCell] = []
         for edit in edits:
@@ -741,9 +818,38 @@ def save_trait_cells(db: Database, actor: Actor, class_id: uuid.UUID, milestone:
             row.label_for_audit = (f"{rules.TRAIT_NAMES[edit.trait]} của {enrolled[edit.pupil_id]} "
                                    f"({milestone}, lớp {school_class.name})")
             saved += 1
+        session.flush()
+        versions = {(e.pupil_id, e.trait): (existing[(e.pupil_id, e.trait)].version
+                                            if (e.pupil_id, e.trait) in existing else 0) for e in edits}
         if dry_run:
             session.rollback()
-        return SaveResult(saved, unchanged, refused)
+            versions = {key: (seen or {}).get(key, 0) for key in versions}
+        return SaveResult(saved, unchanged, refused, versions)
+
+
+def _refuse_stale_trait_cells(edits: list[CellEdit], existing: dict, seen: Mapping[tuple[uuid.UUID, str], int],
+                              names: dict[uuid.UUID, str]) -> None:
+    conflicts: list[CellConflict] = []
+    rows: list[uuid.UUID] = []
+    for edit in edits:
+        key = (edit.pupil_id, edit.trait)
+        if key not in seen:
+            continue
+        row = existing.get(key)
+        if (row.version if row is not None else 0) == seen[key]:
+            continue
+        if row is not None:
+            rows.append(row.id)
+        what = rules.TRAIT_NAMES.get(edit.trait, edit.trait)
+        if edit.field == "comment":
+            what = _("{trait} — Nhận xét").format(trait=what)
+        conflicts.append(CellConflict(
+            edit.pupil_id, names.get(edit.pupil_id, "?"), what,
+            _shown_value(edit.field, getattr(row, edit.field, None) if row is not None else None, rules.TRAIT_LEVELS),
+            _shown_value(edit.field, _typed(edit.field, edit.value, rules.parse_trait_level), rules.TRAIT_LEVELS),
+            key, edit.field))
+    if conflicts:
+        raise StaleCells(conflicts, table="trait_result", row_ids=dict.fromkeys(rows))
 
 
 # --- what the gradebook tab offers an actor ----------------------------------------------

@@ -15,10 +15,11 @@ and audits them like any other change.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import uuid
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from nk_desktop.db import StaleRecord
@@ -29,7 +30,38 @@ from nk_desktop.models.gradebook import SubjectResult, TraitResult, YearResult
 VERSIONED = (SubjectResult, TraitResult, YearResult, AttendanceMark)
 CHUNK = 500  # ids per IN (…) list
 
-__all__ = ["VERSIONED", "StaleRecord", "VersionedEdit", "versions_of", "update_if_current"]
+__all__ = ["VERSIONED", "CellConflict", "StaleCells", "StaleRecord", "VersionedEdit", "versions_of",
+           "update_if_current", "serialize_saves"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CellConflict:
+    """One cell someone else saved since the grid was read: who, what, their value and the one typed here."""
+
+    pupil_id: uuid.UUID
+    pupil_name: str
+    what: str        # "Toán — Mức đạt được", "Trung thực"
+    theirs: str      # as a person reads it ("Hoàn thành tốt", "(trống)")
+    yours: str
+    key: tuple = ()  # (pupil, subject) or (pupil, trait): the grid's row key
+    field: str = ""
+
+
+CONFLICTS_NAMED = 6
+
+
+class StaleCells(StaleRecord):
+    """A grid save refused because rows it changes were saved by someone else since the grid was read."""
+
+    def __init__(self, conflicts: list[CellConflict], *, table: str, row_ids: Iterable[uuid.UUID] = ()):
+        self.conflicts = list(conflicts)
+        lines = [_("{name}, {what} — Giá trị của họ: {theirs}; Giá trị của bạn: {yours}").format(
+            name=c.pupil_name, what=c.what, theirs=c.theirs, yours=c.yours) for c in self.conflicts[:CONFLICTS_NAMED]]
+        if len(self.conflicts) > CONFLICTS_NAMED:
+            lines.append(_("… và {n} ô khác").format(n=len(self.conflicts) - CONFLICTS_NAMED))
+        super().__init__(_("Người khác vừa sửa {n} ô bạn đang sửa (máy khác, đồng bộ hoặc cửa sổ khác); thay đổi "
+                           "của bạn chưa được lưu. Hãy tải lại để xem giá trị mới rồi nhập lại.").format(
+            n=len(self.conflicts)) + "\n" + "\n".join(lines), table=table, row_ids=tuple(row_ids))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,3 +116,18 @@ def update_if_current(session: Session, model, edits: Iterable[VersionedEdit]) -
             setattr(obj, key, value)
     session.flush()  # StaleDataError here (another session got there first) becomes StaleRecord in db.write
     return [rows[e.row_id] for e in edits]
+
+
+def serialize_saves(session: Session, *scope: object) -> None:
+    """Let one save of *scope* (a class × milestone grid) at a time read and write it.
+
+    SQLite's ``BEGIN IMMEDIATE`` already does so for the whole file; on PostgreSQL a transaction-level
+    advisory lock does it per grid, so the version check made on the rows read next is exact (a save
+    committed meanwhile is seen, new rows included) and two first entries of one cell cannot both insert.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b("|".join(map(str, scope)).encode(), digest_size=8).digest()
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                       {"key": int.from_bytes(digest, "big", signed=True)})
