@@ -58,6 +58,8 @@ class Club(Synced, Base):
     year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True, info=label("Năm học"))
     name: Mapped[str] = mapped_column(String(100), info=label("Tên câu lạc bộ"))
     teacher_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_member.id"), info=label("Phụ trách"))
+    # The first day without sessions (set with the tombstone when the club closes; empty before 0009).
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, info=label("Đóng từ ngày"))
 
     def audit_label(self) -> str:
         return f"câu lạc bộ {self.name}"
@@ -68,6 +70,9 @@ class ClubMember(Synced, Base):
 
     club_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("club.id"), index=True, info=label("Câu lạc bộ"))
     pupil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupil.id"), index=True, info=label("Học sinh"))
+    # A member from start_date, no longer from end_date (as an enrolment); both empty on rows made before 0009.
+    start_date: Mapped[dt.date | None] = mapped_column(Date, info=label("Vào câu lạc bộ từ ngày"))
+    end_date: Mapped[dt.date | None] = mapped_column(Date, info=label("Rời câu lạc bộ từ ngày"))
 
     def audit_label(self) -> str:
         return "thành viên câu lạc bộ"
