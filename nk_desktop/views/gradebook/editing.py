@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from nk_desktop.db import StaleRecord
 from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
 from nk_desktop.services.gradebook import SaveResult
@@ -23,6 +24,9 @@ from nk_desktop.views.gradebook.grid_model import Cell, GradeGridModel
 log = logging.getLogger(__name__)
 
 Report = Callable[[str, bool], None]  # (text, is_error) for the page's status message
+# Told when a save was refused because someone else saved the same rows since the grid was read:
+# (the error, the cells typed — (row, column, value) — that were not saved).
+OnConflict = Callable[[StaleRecord, list[tuple[int, int, Any]]], None]
 
 
 def save_message(result: SaveResult) -> str:
@@ -42,6 +46,7 @@ class GridEditor:
 
     def __init__(self, model: GradeGridModel, stack: QUndoStack, report: Report):
         self.model, self.stack, self.report = model, stack, report
+        self.on_conflict: OnConflict | None = None
         model.edit_handler = self.commit
 
     def commit(self, cells: list[tuple[int, int, Any]], label: str = "") -> bool:
@@ -62,6 +67,8 @@ class GridEditor:
             if not isinstance(error, NKError):
                 log.error("saving marks failed", exc_info=error)
             message = error_text(error)
+            if isinstance(error, StaleRecord):
+                return self._stale(error, cells, prefix, mark_refused)
             if mark_refused:
                 self.model.apply(cells, {(r, c): message for r, c, _v in cells})
             self.report(prefix + message, True)
@@ -79,6 +86,25 @@ class GridEditor:
             self.model.apply([(r, c, v) for r, c, v in cells if (r, c) not in refused], {})
         self.report(prefix + save_message(result), bool(result.refused))
         return result, {(r, c) for r, c, _v in cells if (r, c) not in refused}
+
+    def _stale(self, error: StaleRecord, cells: list[tuple[int, int, Any]], prefix: str,
+               mark_refused: bool) -> tuple[None, set[Cell]]:
+        """Someone else saved these rows since the grid was read: keep the typing visible, say whose value is what."""
+        sheet = self.model.sheet
+        conflicts = {(c.key, c.field): c for c in getattr(error, "conflicts", ())}
+        reasons: dict[Cell, str] = {}
+        for r, c, _v in cells:
+            edit = sheet.edit(r, c, None)
+            found = conflicts.get((sheet.key_of(edit), edit.field))
+            reasons[(r, c)] = (_("Chưa lưu: người khác vừa sửa ô này (giá trị của họ: {theirs}).").format(
+                theirs=found.theirs) if found else _("Chưa lưu: cùng lần lưu có ô người khác vừa sửa."))
+        if mark_refused:
+            self.model.apply(cells, reasons)
+        self.report(prefix + _("Chưa lưu: người khác vừa sửa {n} ô bạn đang nhập; hãy tải lại.").format(
+            n=len(conflicts) or len(cells)), True)
+        if self.on_conflict is not None:
+            self.on_conflict(error, cells if mark_refused else [])
+        return None, set()
 
 
 class SaveCommand(QUndoCommand):

@@ -130,6 +130,10 @@ class Sheet:
     def save(self, edits: Sequence[CellEdit]) -> SaveResult:
         raise NotImplementedError
 
+    def key_of(self, edit: CellEdit) -> tuple:
+        """The stored row an edit changes, as the services name it in versions and conflicts."""
+        return (edit.pupil_id, edit.trait or self.subject_id)
+
     # --- the status line -------------------------------------------------------------
 
     def deadlines_text(self) -> str:
@@ -177,11 +181,17 @@ class SubjectSheet(Sheet):
         self.rows = [SheetRow(r.pupil_id, r.number, r.full_name,
                               (None, None, r.level, *((r.score,) if grid.tested else ()), r.comment))
                      for r in grid.rows]
+        self.versions = {(r.pupil_id, subject_id): r.version for r in grid.rows}
 
     def save(self, edits: Sequence[CellEdit]) -> SaveResult:
+        """One save with the versions this sheet showed (refused with ``StaleCells`` if a row moved on)."""
         try:
-            return gradebook.save_class_cells(self.db, self.actor, self.class_id, self.milestone,
-                                              [(self.subject_id, edit) for edit in edits], on=self.on)
+            result = gradebook.save_class_cells(
+                self.db, self.actor, self.class_id, self.milestone, [(self.subject_id, edit) for edit in edits],
+                on=self.on, seen={key: self.versions.get(key, 0)
+                                  for key in {(e.pupil_id, self.subject_id) for e in edits}})
+            self.versions.update(result.versions)
+            return result
         finally:
             if self.on_saved is not None:
                 self.on_saved(self.subject_id)
@@ -212,13 +222,17 @@ class TraitSheet(Sheet):
                               (None, None, *(r.levels.get(code) for code, _name in rules.TRAITS)),
                               ("", "", *(r.comments.get(code, "") for code, _name in rules.TRAITS)))
                      for r in grid.rows]
+        self.versions = {(r.pupil_id, code): r.versions.get(code, 0) for r in grid.rows for code, _n in rules.TRAITS}
 
     def parse_level(self, raw: Any) -> str | None:
         return rules.parse_trait_level(raw)
 
     def save(self, edits: Sequence[CellEdit]) -> SaveResult:
-        return gradebook.save_trait_cells(self.db, self.actor, self.class_id, self.milestone, list(edits),
-                                          on=self.on)
+        result = gradebook.save_trait_cells(self.db, self.actor, self.class_id, self.milestone, list(edits),
+                                            on=self.on, seen={key: self.versions.get(key, 0)
+                                                              for key in {(e.pupil_id, e.trait) for e in edits}})
+        self.versions.update(result.versions)
+        return result
 
     def level_of(self, row: int) -> str | None:
         return None

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
 
 from nk_desktop import clock
 from nk_desktop.actor import Actor
-from nk_desktop.db import Database
+from nk_desktop.db import Database, StaleRecord
 from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
 from nk_desktop.services import assessment_rules as rules
 from nk_desktop.services import gradebook
 from nk_desktop.services.gradebook import ClassChoice, GradebookChoices
+from nk_desktop.views.gradebook.conflict_dialog import ConflictDialog
 from nk_desktop.views.gradebook.correction_dialog import CorrectionDialog
 from nk_desktop.views.gradebook.corrections_page import CorrectionsPage
 from nk_desktop.views.gradebook.grid_page import GridPage
@@ -112,6 +113,7 @@ class GradebookTab(QWidget):
         self.undo_button.clicked.connect(stack.undo)
         self.redo_button.clicked.connect(stack.redo)
         self.correction_button.clicked.connect(self.request_correction)
+        self.grid_page.editor.on_conflict = self.show_conflict
         self.class_combo.currentIndexChanged.connect(self._class_changed)
         self.subject_combo.currentIndexChanged.connect(lambda _i: self.reload())
         self.milestone_combo.currentIndexChanged.connect(lambda _i: self.reload())
@@ -302,6 +304,43 @@ class GradebookTab(QWidget):
         dialog.accepted.connect(filed)
         dialog.open()
         return dialog
+
+    # --- someone else saved the same cells -----------------------------------------------------
+
+    def show_conflict(self, error: StaleRecord, cells: list[tuple[int, int, object]]) -> ConflictDialog:
+        """The conflict dialog (opened, never exec()'d); "Tải lại" reads the grid again and keeps the typing."""
+        sheet = self.grid_page.sheet
+        typed = [(sheet.rows[r].pupil_id, c, value) for r, c, value in cells] if sheet is not None else []
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        dialog = ConflictDialog(list(getattr(error, "conflicts", ())), self)
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: self.reload_keeping(typed))
+        dialog.open()
+        return dialog
+
+    def reload_keeping(self, typed: list[tuple[uuid.UUID, int, object]]) -> None:
+        """Read the grid again (their values), then show what was typed here on the same cells, red and unsaved."""
+        self._grids_key, self._grids = None, {}
+        self.reload()
+        sheet = self.grid_page.sheet
+        if sheet is None:
+            return
+        rows = {row.pupil_id: n for n, row in enumerate(sheet.rows)}
+        kept = 0
+        for pupil_id, column, value in typed:
+            row = rows.get(pupil_id)
+            if row is None or not self.model.is_editable(row, column):
+                continue
+            theirs = self.model.text(row, column) or _("(trống)")
+            if self.model.text(row, column) == ("" if value is None else str(value)):
+                continue  # they saved the same value
+            self.model.apply([(row, column, value)], {(row, column): _(
+                "Giá trị bạn đã gõ, chưa lưu (giá trị đã lưu: {theirs}). Nhấn F2 rồi Enter để lưu giá trị của bạn."
+            ).format(theirs=theirs)})
+            kept += 1
+        self.grid_page.report(_("Đã tải lại. {n} ô tô đỏ là giá trị bạn đã gõ, chưa lưu.").format(n=kept) if kept
+                              else _("Đã tải lại."), bool(kept))
 
     def request_ids(self) -> list[uuid.UUID]:
         return [row.id for row in self.corrections_page.rows]
