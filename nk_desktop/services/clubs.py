@@ -14,12 +14,23 @@ A club session is a ``RollCall`` with ``club_id`` and the session kind ``"clb"``
 session, present ones with an empty status: each session keeps its own member list, and a
 pupil who leaves later stays in the sessions they attended.
 
-Membership: ``club_member`` has no date columns (and this work adds no migration), so a
-pupil's joining and leaving dates are the days they were recorded, read from the record's
-``created_at`` (or the first session they are on, if earlier) and, for a pupil who left, the
-tombstone's ``updated_at`` (the members list also gives their last session).  Leaving keeps the
-record (a tombstone, never a hard delete) and every session it appears in; joining again makes
-a new record.  Closing a club is likewise its tombstone: its sessions and totals stay readable.
+Membership (``club_member.start_date`` / ``end_date``, migration 0009): a pupil is a member from
+the day they join, and no longer from the day they leave (as an enrolment); both are chosen, by
+default today, never in the future nor before the school year starts, and a leaving never before
+the joining.  Leaving closes the record (kept, never deleted); joining again makes a new record
+from the day the last one ended.  Records made before 0009 have no dates: they read as before,
+from the day the record was made (or the first session the pupil is on, if earlier) and, for a
+pupil who left, the day the tombstone was recorded.
+
+A session not yet taken lists the members whose membership covers its day.  A taken session
+keeps its marks: a leaving dated back before it does not remove the pupil from it (the marks the
+teacher gave stay, and count, until the teacher corrects them; ``remove_member`` says how many
+sessions still list the pupil), while a joining dated back before it adds the pupil to it, shown
+present until the teacher saves the session again (``ClubRoll.pending``).
+
+Closing a club takes a date too (``club.closed_on``, the first day without sessions: after its
+last session taken) and tombstones it: no more sessions or members, its sessions and totals stay
+readable.
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from nk_desktop.actor import Actor
@@ -102,6 +113,65 @@ def _check_teacher(session: Session, teacher_id: uuid.UUID | None) -> None:
         get_live(session, StaffMember, teacher_id, _("giáo viên phụ trách"))
 
 
+def _check_day(session: Session, club: Club, day: dt.date, on: dt.date, what: str) -> None:
+    """A day chosen for joining, leaving or closing: within the school year, not after today (*on*)."""
+    year = session.get(SchoolYear, club.year_id)
+    if day > on:
+        raise ValidationError(_("Ngày {w} {d:%d/%m/%Y} chưa đến: không ghi trước được.").format(w=what, d=day),
+                              field="day")
+    if day < year.start_date:
+        raise ValidationError(_("Ngày {w} {d:%d/%m/%Y} trước ngày bắt đầu năm học {y} ({s:%d/%m/%Y}).").format(
+            w=what, d=day, y=year.name, s=year.start_date), field="day")
+    if day > year.end_date:
+        raise ValidationError(_("Ngày {w} {d:%d/%m/%Y} sau ngày kết thúc năm học {y} ({e:%d/%m/%Y}).").format(
+            w=what, d=day, y=year.name, e=year.end_date), field="day")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stint:
+    """One membership record with its dates (read from the record's history for rows made before 0009)."""
+
+    member: ClubMember
+    start: dt.date
+    end: dt.date | None  # the first day no longer a member
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+def _stints(session: Session, club_id: uuid.UUID, pupil_ids=None) -> dict[uuid.UUID, list[_Stint]]:
+    """Every membership of the club (those ended too), per pupil, oldest first."""
+    query = select(ClubMember).where(ClubMember.club_id == club_id)
+    if pupil_ids is not None:
+        query = query.where(ClubMember.pupil_id.in_(list(pupil_ids)))
+    records = sorted(session.scalars(query), key=lambda m: m.created_at)
+    first: dict[uuid.UUID, dt.date] = {}
+    if any(m.start_date is None for m in records):
+        first = dict(session.execute(select(AttendanceMark.pupil_id, func.min(RollCall.day)).join(
+            RollCall, RollCall.id == AttendanceMark.roll_id).where(
+            RollCall.club_id == club_id, RollCall.deleted.is_(False), AttendanceMark.deleted.is_(False)).group_by(
+            AttendanceMark.pupil_id)).all())
+    out: dict[uuid.UUID, list[_Stint]] = {}
+    for m in records:
+        start = m.start_date
+        if start is None:  # before 0009: the day it was recorded, or its first session for a first stint
+            start = to_local(m.created_at).date()
+            if m.pupil_id not in out and m.pupil_id in first:
+                start = min(start, first[m.pupil_id])
+        end = m.end_date
+        if end is None and m.deleted:  # left before 0009: the day the leaving was recorded
+            end = to_local(m.updated_at).date()
+        out.setdefault(m.pupil_id, []).append(_Stint(m, start, end))
+    for stints in out.values():
+        stints.sort(key=lambda st: (st.start, st.member.created_at))
+    return out
+
+
+def _running(club_ids):
+    """The conditions of the memberships still running in *club_ids* (not left, not a pre-0009 tombstone)."""
+    return ClubMember.club_id.in_(list(club_ids)), ClubMember.deleted.is_(False), ClubMember.end_date.is_(None)
+
+
 # --- the clubs of a year -------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +185,7 @@ class ClubInfo:
     closed: bool
     may_keep_members: bool  # the actor may add and remove members
     may_take: bool  # the actor may take its roll (the teacher in charge)
+    closed_on: dt.date | None = None  # the first day without sessions, for a closed club
 
 
 def list_clubs(db: Database, actor: Actor, year_id: uuid.UUID, *, include_closed: bool = False) -> list[ClubInfo]:
@@ -127,8 +198,7 @@ def list_clubs(db: Database, actor: Actor, year_id: uuid.UUID, *, include_closed
         clubs = [c for c in session.scalars(query) if _may_view(session, actor, c)]
         ids = [c.id for c in clubs]
         members: dict[uuid.UUID, int] = {}
-        for club_id, in session.execute(select(ClubMember.club_id).where(
-                ClubMember.club_id.in_(ids), ClubMember.deleted.is_(False))):
+        for club_id, in session.execute(select(ClubMember.club_id).where(*_running(ids))):
             members[club_id] = members.get(club_id, 0) + 1
         sessions: dict[uuid.UUID, int] = {}
         for club_id, in session.execute(select(RollCall.club_id).where(
@@ -141,8 +211,14 @@ def list_clubs(db: Database, actor: Actor, year_id: uuid.UUID, *, include_closed
         return [ClubInfo(c.id, c.name, c.teacher_id, teachers.get(c.teacher_id, ""), members.get(c.id, 0),
                          sessions.get(c.id, 0), bool(c.deleted),
                          not c.deleted and (keep or actor.is_system or _is_teacher(actor, c)),
-                         not c.deleted and _may_take(actor, c))
+                         not c.deleted and _may_take(actor, c), _closed_on(c))
                 for c in sorted(clubs, key=lambda c: (c.deleted, fold(c.name)))]
+
+
+def _closed_on(club: Club) -> dt.date | None:
+    if not club.deleted:
+        return None
+    return club.closed_on or to_local(club.updated_at).date()  # closed before 0009: the day it was recorded
 
 
 def create_club(db: Database, actor: Actor, year_id: uuid.UUID, name: str,
@@ -173,11 +249,22 @@ def update_club(db: Database, actor: Actor, club_id: uuid.UUID, *, name: str,
             club.name, club.teacher_id = name, teacher_id
 
 
-def close_club(db: Database, actor: Actor, club_id: uuid.UUID) -> None:
-    """Close a club: no more sessions or members; its sessions and totals stay readable."""
+def close_club(db: Database, actor: Actor, club_id: uuid.UUID, *, day: dt.date | None = None,
+               on: dt.date | None = None) -> None:
+    """Close a club from *day* (default today; after its last session): no more sessions or members;
+    its sessions and totals stay readable."""
+    on = on or today()
+    day = day or on
     with db.write(actor) as session:
         require(session, actor, Action.CLUB_MANAGE)
         club = _club(session, club_id)
+        _check_day(session, club, day, on, _("đóng câu lạc bộ"))
+        last = session.scalar(select(func.max(RollCall.day)).where(
+            RollCall.club_id == club_id, RollCall.deleted.is_(False)))
+        if last is not None and day <= last:
+            raise ValidationError(_("Câu lạc bộ {n} đã điểm danh buổi sinh hoạt ngày {l:%d/%m/%Y}: ngày đóng phải "
+                                    "sau ngày đó.").format(n=club.name, l=last), field="day")
+        club.closed_on = day
         club.deleted = True
 
 
@@ -188,10 +275,11 @@ class Member:
     pupil_id: uuid.UUID
     full_name: str
     class_name: str
-    joined: dt.date  # the first session on the club's list, or the day the pupil was added if earlier
-    left: dt.date | None  # the day the leaving was recorded; None while a member
-    sessions: int = 0  # sessions of the club the pupil was on the list of
+    joined: dt.date  # a member from this day
+    left: dt.date | None  # no longer a member from this day; None while a member
+    sessions: int = 0  # sessions of the club the pupil was on the list of, during this membership
     last_session: dt.date | None = None
+    after_leaving: int = 0  # of those, sessions taken before a leaving dated back before them
 
 
 def _enrolled_in_year(session: Session, year_id: uuid.UUID, pupil_ids, on: dt.date) -> dict[uuid.UUID, tuple[Pupil, str]]:
@@ -227,86 +315,114 @@ def club_members(db: Database, actor: Actor, club_id: uuid.UUID, *, include_left
     with db.read() as session:
         club = _club(session, club_id, closed_ok=True)
         _require_view(session, actor, club)
-        query = select(ClubMember, Pupil).join(Pupil, Pupil.id == ClubMember.pupil_id).where(
-            ClubMember.club_id == club_id)
-        if not include_left:
-            query = query.where(ClubMember.deleted.is_(False))
-        rows = session.execute(query).all()
-        classes = _class_names(session, club.year_id, {p.id for _m, p in rows})
+        stints = _stints(session, club_id)
+        pupils = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(list(stints))))}
+        classes = _class_names(session, club.year_id, pupils)
         attended: dict[uuid.UUID, list[dt.date]] = {}
         for pupil_id, day in session.execute(select(AttendanceMark.pupil_id, RollCall.day).join(
                 RollCall, RollCall.id == AttendanceMark.roll_id).where(
                 RollCall.club_id == club_id, RollCall.deleted.is_(False), AttendanceMark.deleted.is_(False))):
             attended.setdefault(pupil_id, []).append(day)
-    # A pupil's stints, oldest first: the first one also starts at their first session (data from before
-    # memberships were recorded, or recorded late); each later one at the day it was recorded.
-    members, seen = [], set()
-    for m, p in sorted(rows, key=lambda mp: mp[0].created_at):
-        days = sorted(attended.get(p.id, []))
-        recorded = to_local(m.created_at).date()
-        joined = recorded if p.id in seen or not days else min(recorded, days[0])
-        seen.add(p.id)
-        left = to_local(m.updated_at).date() if m.deleted else None
-        own = [d for d in days if d >= joined and (left is None or d <= left)]
-        members.append(Member(p.id, p.full_name, classes.get(p.id, ""), joined, left, len(own),
-                              own[-1] if own else None))
-    pupils = {p.id: p for _m, p in rows}
+    members = []
+    for pupil_id, own in stints.items():
+        pupil = pupils[pupil_id]
+        # A session belongs to the latest membership started on or before it (the first one if none).
+        per: list[list[dt.date]] = [[] for _st in own]
+        for day in attended.get(pupil_id, []):
+            index = max((i for i, st in enumerate(own) if st.start <= day), default=0)
+            per[index].append(day)
+        for stint, days in zip(own, per):
+            days.sort()
+            members.append(Member(pupil_id, pupil.full_name, classes.get(pupil_id, ""), stint.start, stint.end,
+                                  len(days), days[-1] if days else None,
+                                  sum(1 for d in days if stint.end is not None and d >= stint.end)))
     current = sorted((m for m in members if m.left is None), key=lambda m: _sort_key(pupils[m.pupil_id]))
     gone = sorted((m for m in members if m.left is not None), key=lambda m: m.left, reverse=True)
-    return current + gone
+    return current + (gone if include_left else [])
 
 
 def candidates(db: Database, actor: Actor, club_id: uuid.UUID, *, on: dt.date | None = None) -> list[Member]:
-    """Pupils enrolled in the school today who are not members: the list to add from (by class, then name)."""
+    """Pupils enrolled in the school on *on* (default today) who are not members: the list to add from."""
     on = on or today()
     with db.read() as session:
         club = _club(session, club_id)
         _require_view(session, actor, club)
-        current = set(session.scalars(select(ClubMember.pupil_id).where(
-            ClubMember.club_id == club_id, ClubMember.deleted.is_(False))))
+        current = set(session.scalars(select(ClubMember.pupil_id).where(*_running([club_id]))))
         pupils = _enrolled_in_year(session, club.year_id, None, on)
     rows = [(class_name, _sort_key(p), Member(p.id, p.full_name, class_name, on, None))
             for pid, (p, class_name) in pupils.items() if pid not in current]
     return [m for _c, _k, m in sorted(rows, key=lambda r: (len(r[0]), r[0], r[1]))]
 
 
-def add_members(db: Database, actor: Actor, club_id: uuid.UUID, pupil_ids, *, on: dt.date | None = None) -> int:
-    """Add pupils enrolled in the school (this year, today); returns how many joined (members already in are skipped)."""
+def _require_keep(session: Session, actor: Actor, club: Club) -> None:
+    if not _may_keep_members(session, actor, club):
+        raise PermissionDenied(_("Chỉ giáo viên phụ trách câu lạc bộ, Hiệu trưởng hoặc Phó hiệu trưởng "
+                                 "được sửa danh sách thành viên."))
+
+
+def add_members(db: Database, actor: Actor, club_id: uuid.UUID, pupil_ids, *, day: dt.date | None = None,
+                on: dt.date | None = None) -> int:
+    """Pupils join the club from *day* (default today, *on*): all enrolled in the school that day, or none.
+
+    Returns how many joined (members already in are skipped).  A pupil who left joins again from
+    the day the last membership ended at the earliest.
+    """
     on = on or today()
+    day = day or on
     wanted = list(dict.fromkeys(pupil_ids))
     with db.write(actor) as session:
         club = _club(session, club_id)
-        if not _may_keep_members(session, actor, club):
-            raise PermissionDenied(_("Chỉ giáo viên phụ trách câu lạc bộ, Hiệu trưởng hoặc Phó hiệu trưởng "
-                                     "được sửa danh sách thành viên."))
-        enrolled = _enrolled_in_year(session, club.year_id, wanted, on)
+        _require_keep(session, actor, club)
+        _check_day(session, club, day, on, _("vào câu lạc bộ"))
+        enrolled = _enrolled_in_year(session, club.year_id, wanted, day)
         strangers = [pid for pid in wanted if pid not in enrolled]
         if strangers:
             raise ValidationError(_("Có {n} học sinh không học ở trường trong năm học này (ngày {d:%d/%m/%Y}); "
-                                    "không thêm ai.").format(n=len(strangers), d=on))
-        current = set(session.scalars(select(ClubMember.pupil_id).where(
-            ClubMember.club_id == club_id, ClubMember.deleted.is_(False))))
+                                    "không thêm ai.").format(n=len(strangers), d=day), field="day")
+        stints = _stints(session, club_id, wanted)
         added = 0
         for pupil_id in wanted:
-            if pupil_id in current:
-                continue
-            session.add(ClubMember(club_id=club_id, pupil_id=pupil_id))
+            own = stints.get(pupil_id, [])
+            if any(st.end is None for st in own):
+                continue  # already a member
+            ended = max((st.end for st in own), default=None)
+            if ended is not None and day < ended:
+                raise ValidationError(_("{p} là thành viên câu lạc bộ {n} đến hết ngày {e:%d/%m/%Y}: chỉ vào lại "
+                                        "được từ ngày {f:%d/%m/%Y}; không thêm ai.").format(
+                    p=enrolled[pupil_id][0].full_name, n=club.name, e=ended - dt.timedelta(days=1), f=ended),
+                    field="day")
+            session.add(ClubMember(club_id=club_id, pupil_id=pupil_id, start_date=day))
             added += 1
         return added
 
 
-def remove_member(db: Database, actor: Actor, club_id: uuid.UUID, pupil_id: uuid.UUID) -> None:
-    """A pupil leaves the club today: the membership is closed (kept), the sessions attended stay."""
+def remove_member(db: Database, actor: Actor, club_id: uuid.UUID, pupil_id: uuid.UUID, *,
+                  day: dt.date | None = None, on: dt.date | None = None) -> int:
+    """A pupil leaves the club from *day* (default today, *on*): the membership is closed, never deleted.
+
+    Sessions already taken keep their marks, even those from *day* on when the leaving is dated
+    back: returns how many of them still list the pupil (the teacher corrects them if needed).
+    """
+    on = on or today()
+    day = day or on
     with db.write(actor) as session:
         club = _club(session, club_id)
-        if not _may_keep_members(session, actor, club):
-            raise PermissionDenied(_("Chỉ giáo viên phụ trách câu lạc bộ, Hiệu trưởng hoặc Phó hiệu trưởng "
-                                     "được sửa danh sách thành viên."))
-        member = session.scalar(select(ClubMember).where(
-            ClubMember.club_id == club_id, ClubMember.pupil_id == pupil_id, ClubMember.deleted.is_(False)))
-        if member is None:
+        _require_keep(session, actor, club)
+        stint = next((st for st in _stints(session, club_id, [pupil_id]).get(pupil_id, []) if st.end is None), None)
+        if stint is None:
             raise NotFound(_("Học sinh này không phải thành viên câu lạc bộ {n}.").format(n=club.name))
-        member.deleted = True
+        _check_day(session, club, day, on, _("rời câu lạc bộ"))
+        if day < stint.start:
+            raise ValidationError(_("Ngày rời câu lạc bộ {d:%d/%m/%Y} trước ngày em vào ({s:%d/%m/%Y}).").format(
+                d=day, s=stint.start), field="day")
+        member = stint.member
+        if member.start_date is None:  # a record from before 0009: its start as read, kept from now on
+            member.start_date = stint.start
+        member.end_date = day
+        return session.scalar(select(func.count(AttendanceMark.id)).join(
+            RollCall, RollCall.id == AttendanceMark.roll_id).where(
+            RollCall.club_id == club_id, RollCall.deleted.is_(False), RollCall.day >= day,
+            AttendanceMark.pupil_id == pupil_id, AttendanceMark.deleted.is_(False))) or 0
 
 
 # --- a session's roll ----------------------------------------------------------------------
@@ -330,6 +446,7 @@ class ClubRoll:
     rows: list[ClubRollRow]
     editable: bool
     closed_reason: str
+    pending: int = 0  # a taken session: members listed without a mark yet (joined with a date before it)
 
 
 def _day_problem(session: Session, club: Club, day: dt.date, on: dt.date) -> str | None:
@@ -339,7 +456,7 @@ def _day_problem(session: Session, club: Club, day: dt.date, on: dt.date) -> str
     if not year.start_date <= day <= year.end_date:
         return _("Ngày {d:%d/%m/%Y} nằm ngoài năm học {y}.").format(d=day, y=year.name)
     if club.deleted:
-        return _("Câu lạc bộ {n} đã đóng.").format(n=club.name)
+        return _("Câu lạc bộ {n} đã đóng từ ngày {d:%d/%m/%Y}.").format(n=club.name, d=_closed_on(club))
     return None
 
 
@@ -349,44 +466,42 @@ def _session_roll(session: Session, club_id: uuid.UUID, day: dt.date) -> RollCal
         RollCall.deleted.is_(False)))
 
 
-def _roll_members(session: Session, club: Club, roll: RollCall | None) -> tuple[dict[uuid.UUID, Pupil],
-                                                                              dict[uuid.UUID, AttendanceMark]]:
-    """The session's own member list: its marks once taken, the current members before that."""
+def _roll_members(session: Session, club: Club, roll: RollCall | None,
+                  day: dt.date) -> tuple[dict[uuid.UUID, Pupil], dict[uuid.UUID, AttendanceMark]]:
+    """The session's member list: the members whose membership covers *day*, and anyone marked in it already."""
     marks: dict[uuid.UUID, AttendanceMark] = {}
     if roll is not None:
         marks = {m.pupil_id: m for m in session.scalars(select(AttendanceMark).where(
             AttendanceMark.roll_id == roll.id, AttendanceMark.deleted.is_(False)))}
-    ids = set(marks)
-    if roll is None:
-        ids = set(session.scalars(select(ClubMember.pupil_id).where(
-            ClubMember.club_id == club.id, ClubMember.deleted.is_(False))))
+    ids = set(marks) | {pid for pid, stints in _stints(session, club.id).items() if any(st.covers(day) for st in stints)}
     pupils = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(list(ids))))}
     return pupils, marks
 
 
 def club_roll(db: Database, actor: Actor, club_id: uuid.UUID, day: dt.date, *, on: dt.date | None = None) -> ClubRoll:
-    """A club session's roll: its own member list (as taken, or today's members), everyone present unless marked."""
+    """A club session's roll: the members that day (and anyone marked in it), everyone present unless marked."""
     on = on or today()
     with db.read() as session:
         club = _club(session, club_id, closed_ok=True)
         _require_view(session, actor, club)
         roll = _session_roll(session, club_id, day)
-        pupils, marks = _roll_members(session, club, roll)
+        pupils, marks = _roll_members(session, club, roll, day)
         classes = _class_names(session, club.year_id, pupils)
         problem = _day_problem(session, club, day, on)
         editable = problem is None and _may_take(actor, club)
     ordered = sorted(pupils.values(), key=_sort_key)
     rows = [ClubRollRow(p.id, n, p.full_name, classes.get(p.id, ""), (m := marks.get(p.id)) and m.status or "",
                         m.reason if m else "") for n, p in enumerate(ordered, start=1)]
-    return ClubRoll(club.id, club.name, day, roll is not None, rows, editable, problem or "")
+    pending = sum(1 for pid in pupils if pid not in marks) if roll is not None else 0
+    return ClubRoll(club.id, club.name, day, roll is not None, rows, editable, problem or "", pending)
 
 
 def take_club_roll(db: Database, actor: Actor, club_id: uuid.UUID, day: dt.date,
                    marks: dict[uuid.UUID, tuple[str, str]], *, on: dt.date | None = None) -> int:
     """Save a session's roll (the teacher in charge): *marks* maps absent/late members to (status, reason).
 
-    The first save of a session writes a mark for every current member (present ones with an
-    empty status), so the session keeps its member list.  Returns the marks that changed.
+    A save writes a mark for every member on the session's list (present ones with an empty
+    status), so the session keeps its member list.  Returns the marks that changed.
     """
     on = on or today()
     clean = {pid: (normal_status(status), nfc(reason) or "") for pid, (status, reason) in marks.items()}
@@ -399,7 +514,7 @@ def take_club_roll(db: Database, actor: Actor, club_id: uuid.UUID, day: dt.date,
         if problem:
             raise ValidationError(problem, field="day")
         roll = _session_roll(session, club_id, day)
-        pupils, existing = _roll_members(session, club, roll)
+        pupils, existing = _roll_members(session, club, roll, day)
         strangers = [pid for pid in clean if pid not in pupils]
         if strangers:
             raise ValidationError(_("Có học sinh không có trong danh sách buổi sinh hoạt {d:%d/%m/%Y} của câu lạc bộ "
@@ -470,8 +585,7 @@ def club_totals(db: Database, actor: Actor, club_id: uuid.UUID, *, first: dt.dat
             query, days_query = query.where(RollCall.day <= last), days_query.where(RollCall.day <= last)
         marks = session.execute(query).all()
         days = sorted(session.scalars(days_query))
-        current = set(session.scalars(select(ClubMember.pupil_id).where(
-            ClubMember.club_id == club_id, ClubMember.deleted.is_(False))))
+        current = set(session.scalars(select(ClubMember.pupil_id).where(*_running([club_id]))))
         ids = current | {pid for pid, _s, _d in marks}
         pupils = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(list(ids))))}
         classes = _class_names(session, club.year_id, ids)

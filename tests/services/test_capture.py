@@ -240,11 +240,12 @@ def _club_writes(db, principal, people, year_id, pupil):
         ("clubs.create_club", create),
         ("clubs.update_club", lambda: clubs.update_club(
             db, principal, state["club"], name="Cờ tướng", teacher_id=people.staff[Role.GV_CHU_NHIEM])),
-        ("clubs.add_members", lambda: clubs.add_members(db, teacher, state["club"], [pupil], on=on), teacher),
+        ("clubs.add_members", lambda: clubs.add_members(db, teacher, state["club"], [pupil],
+                                                        day=dt.date(2026, 11, 2), on=on), teacher),
         ("clubs.take_club_roll", lambda: clubs.take_club_roll(
             db, teacher, state["club"], dt.date(2026, 11, 28), {pupil: ("K", "")}, on=on), teacher),
-        ("clubs.remove_member", lambda: clubs.remove_member(db, teacher, state["club"], pupil), teacher),
-        ("clubs.close_club", lambda: clubs.close_club(db, principal, state["club"])),
+        ("clubs.remove_member", lambda: clubs.remove_member(db, teacher, state["club"], pupil, on=on), teacher),
+        ("clubs.close_club", lambda: clubs.close_club(db, principal, state["club"], on=on)),
     ]
 
 

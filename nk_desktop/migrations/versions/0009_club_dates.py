@@ -4,8 +4,8 @@ club_member gets start_date / end_date (a member from start_date, no longer from
 enrolment), club gets closed_on (the first day without sessions).  Nullable: rows made before
 this revision keep them empty and services/clubs.py reads their dates as before (the day the
 record was made, or the first session on the club's list; a leaving or closing from the
-tombstone's last change).  Adding nullable columns needs no table copy on SQLite.  Downgrading
-drops the dates.
+tombstone's last change).  Adding nullable columns needs no table copy on SQLite; downgrading
+drops the dates in place too.
 
 Revision ID: 0009
 Revises: 0008
@@ -31,9 +31,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('club_member', schema=None) as batch_op:
+    # ALTER TABLE … DROP COLUMN in place (SQLite 3.35+): copying the table would drop ``club``, which
+    # the foreign keys of roll_call and club_member refuse once a club has members or sessions.
+    with op.batch_alter_table('club_member', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('end_date')
         batch_op.drop_column('start_date')
 
-    with op.batch_alter_table('club', schema=None) as batch_op:
+    with op.batch_alter_table('club', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('closed_on')
