@@ -370,6 +370,14 @@ class RowReport:
             return "error"
         return "changed" if self.changes else "unchanged"
 
+    def detail(self) -> str:
+        """"Mức đạt được: H → T; Điểm KTĐK: (trống) → 9", or the reasons the row is refused, then the notes."""
+        if self.errors:
+            parts = [f"{FIELD_NAMES[e.field]}: {e.reason}" if e.field else e.reason for e in self.errors]
+        else:
+            parts = [f"{FIELD_NAMES[c.field]}: {_show(c.field, c.old)} → {_show(c.field, c.new)}" for c in self.changes]
+        return "; ".join(parts + self.notes)
+
 
 @dataclasses.dataclass
 class ImportReport:

@@ -207,6 +207,12 @@ class RowReport:
     def status(self) -> str:
         return "error" if self.errors else ("changed" if self.changes else "unchanged")
 
+    def detail(self) -> str:
+        """"Trung thực: Đ → T", or the reasons the row is refused."""
+        if self.errors:
+            return "; ".join(f"{_label(field)}: {reason}" if field else reason for field, reason in self.errors)
+        return "; ".join(f"{_label(c.field)}: {_show(c.field, c.old)} → {_show(c.field, c.new)}" for c in self.changes)
+
 
 @dataclasses.dataclass
 class ImportReport:
@@ -292,6 +298,21 @@ def _read_meta(sheet: xl.Sheet) -> tuple[dict[str, str], dict[uuid.UUID, dict[st
         elif isinstance(cells[0], str):
             values[cells[0]] = xl.cell_text(cells[1])
     return values, base
+
+
+def is_traits_sheet(path: str | Path) -> bool:
+    """Whether *path* is a qualities and competencies sheet (its hidden sheet, else its title) or a score sheet."""
+    book = xl.open_workbook(path)
+    try:
+        titles = [worksheet.title for worksheet in book.worksheets]
+        if META_SHEET in titles:
+            meta = xl.read_sheet(book, book[META_SHEET])
+            for row in meta.rows.values():
+                if row and row[0] == "format":
+                    return len(row) > 1 and row[1] == FORMAT
+        return DATA_SHEET in titles
+    finally:
+        book.close()
 
 
 def import_traits_sheet(db: Database, actor: Actor, path: str | Path, *, dry_run: bool = False,
@@ -420,4 +441,4 @@ def import_traits_sheet(db: Database, actor: Actor, path: str | Path, *, dry_run
     return report
 
 
-__all__ = ["CellChange", "ImportReport", "RowReport", "export_traits_sheet", "import_traits_sheet"]
+__all__ = ["CellChange", "ImportReport", "RowReport", "export_traits_sheet", "import_traits_sheet", "is_traits_sheet"]

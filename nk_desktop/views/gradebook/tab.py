@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtWidgets import (
@@ -27,7 +28,13 @@ from nk_desktop.i18n import _
 from nk_desktop.services import assessment_rules as rules
 from nk_desktop.services import gradebook
 from nk_desktop.services.gradebook import ClassChoice, GradebookChoices
+from nk_desktop.exchange.scores import export_score_sheet
+from nk_desktop.exchange.traits import export_traits_sheet
+from nk_desktop.text import fold
+from nk_desktop.views.common import BackgroundOperation
+from nk_desktop.views.common.messages import error_text
 from nk_desktop.views.gradebook.conflict_dialog import ConflictDialog
+from nk_desktop.views.gradebook.excel import SheetImportDialog, dry_run_in_background
 from nk_desktop.views.gradebook.correction_dialog import CorrectionDialog
 from nk_desktop.views.gradebook.corrections_page import CorrectionsPage
 from nk_desktop.views.gradebook.grid_page import GridPage
@@ -51,6 +58,7 @@ class GradebookTab(QWidget):
         self._grids_key: tuple | None = None  # (class, milestone, day) of the subject grids kept
         self._grids: dict[uuid.UUID, gradebook.SubjectGrid] = {}
         self.dialog: QDialog | None = None  # the dialog opened last (tests drive it without exec())
+        self.operation: BackgroundOperation | None = None  # the Excel export / import running or run last
         self._build()
         self.reload_choices()
 
@@ -82,7 +90,14 @@ class GradebookTab(QWidget):
         self.redo_button.setToolTip(_("Làm lại (Ctrl+Y)"))
         self.correction_button = QPushButton(_("Lập biên bản sửa điểm…"), self)
         self.correction_button.setToolTip(_("Đề nghị sửa ô đang chọn sau hạn nhập hoặc khi sổ đã khóa (Điều 11.2)"))
-        for button in (self.undo_button, self.redo_button, self.correction_button):
+        self.export_button = QPushButton(_("Xuất phiếu điểm…"), self)
+        self.export_button.setToolTip(_("Ghi bảng đang xem ra tệp Excel (.xlsx), trống hoặc có sẵn điểm, để nhập ở "
+                                        "nhà rồi nhập lại"))
+        self.import_button = QPushButton(_("Nhập từ Excel…"), self)
+        self.import_button.setToolTip(_("Nhập lại phiếu điểm đã điền: xem trước từng dòng, rồi nhập cả tệp hoặc "
+                                        "không gì cả"))
+        for button in (self.undo_button, self.redo_button, self.export_button, self.import_button,
+                       self.correction_button):
             button.setAutoDefault(False)
             top.addWidget(button)
         layout.addLayout(top)
@@ -113,6 +128,8 @@ class GradebookTab(QWidget):
         self.undo_button.clicked.connect(stack.undo)
         self.redo_button.clicked.connect(stack.redo)
         self.correction_button.clicked.connect(self.request_correction)
+        self.export_button.clicked.connect(self.export_sheet)
+        self.import_button.clicked.connect(self.import_sheet)
         self.grid_page.editor.on_conflict = self.show_conflict
         self.class_combo.currentIndexChanged.connect(self._class_changed)
         self.subject_combo.currentIndexChanged.connect(lambda _i: self.reload())
@@ -213,6 +230,7 @@ class GradebookTab(QWidget):
             error = _("Bạn không có lớp nào trong sổ điểm năm học {y}.").format(y=self.choices.year_name)
         self.grid_page.load(sheet, self._read_only_reason(sheet))
         self._show_status(sheet, error)
+        self._excel_buttons()
         self.correction_button.setVisible(self.pages.currentWidget() is self.grid_page
                                           and sheet is not None and sheet.some_closed)
 
@@ -269,6 +287,7 @@ class GradebookTab(QWidget):
         self.milestone_combo.setEnabled(on_grid)
         for widget in (self.status_label, self.note_label, self.undo_button, self.redo_button):
             widget.setVisible(on_grid)
+        self._excel_buttons()
         sheet = self.grid_page.sheet
         self.correction_button.setVisible(on_grid and sheet is not None and sheet.some_closed)
         if self.pages.widget(index) is self.corrections_page:
@@ -304,6 +323,102 @@ class GradebookTab(QWidget):
         dialog.accepted.connect(filed)
         dialog.open()
         return dialog
+
+    # --- Excel -----------------------------------------------------------------------------------
+
+    def _excel_buttons(self) -> None:
+        """Export for whoever reads the grid; import for whoever may enter it (the services check again)."""
+        sheet = self.grid_page.sheet
+        on_grid = self.pages.currentWidget() is self.grid_page
+        busy = self.operation is not None and self.operation.running
+        self.export_button.setVisible(on_grid and sheet is not None)
+        self.import_button.setVisible(on_grid and sheet is not None and sheet.may_edit)
+        self.export_button.setEnabled(not busy)
+        self.import_button.setEnabled(not busy and sheet is not None and sheet.window.any_open)
+
+    def _suggested_name(self, sheet: Sheet) -> str:
+        what = fold(sheet.subject_name).replace(" ", "-") if sheet.subject_id else "pham-chat-nang-luc"
+        return f"bang-diem-{sheet.class_name}-{what}-{sheet.milestone}.xlsx"
+
+    def export_sheet(self) -> BackgroundOperation | None:
+        """Ask blank or filled, then where; write the sheet in the background."""
+        sheet = self.grid_page.sheet
+        if sheet is None:
+            return None
+        what = (_("môn {s}").format(s=sheet.subject_name) if sheet.subject_id
+                else _("phẩm chất, năng lực"))
+        answer = self.prompts.choose(self, _("Xuất phiếu {what} lớp {c}, {m} ra Excel:").format(
+            what=what, c=sheet.class_name, m=rules.MILESTONE_NAMES[sheet.milestone]),
+            [_("Có sẵn điểm đã nhập"), _("Phiếu trống")])
+        if answer < 0:
+            return None
+        path = self.prompts.save_sheet(self, _("Lưu phiếu điểm"), self._suggested_name(sheet))
+        if not path:
+            return None
+        if not path.lower().endswith(".xlsx"):
+            path += ".xlsx"
+        blank = answer == 1
+        db, actor, day = self.db, self.actor, self.today()
+
+        def work(progress, _cancelled) -> str:
+            progress(0, 0, _("Đang ghi {name}…").format(name=Path(path).name))
+            if sheet.subject_id is not None:
+                return str(export_score_sheet(db, actor, sheet.class_id, sheet.subject_id, sheet.milestone, path,
+                                              blank=blank, on=day))
+            return str(export_traits_sheet(db, actor, sheet.class_id, sheet.milestone, path, blank=blank, on=day))
+
+        def done(written: str) -> None:
+            self.grid_page.report(_("Đã xuất {kind} ra {path}.").format(
+                kind=_("phiếu trống") if blank else _("phiếu điểm"), path=written), False)
+            self._excel_buttons()
+
+        def failed(error: BaseException) -> None:
+            self.grid_page.report(error_text(error), True)
+            self._excel_buttons()
+
+        return self._start(BackgroundOperation(self, work, label=_("Đang xuất phiếu điểm…"), on_success=done,
+                                               on_failure=failed, cancellable=False))
+
+    def import_sheet(self) -> BackgroundOperation | None:
+        """Choose a filled sheet; dry run in the background, then the preview (``SheetImportDialog``)."""
+        if self.grid_page.sheet is None:
+            return None
+        path = self.prompts.open_sheet(self, _("Chọn phiếu điểm đã điền (.xlsx)"))
+        if not path:
+            return None
+        day = self.today()
+
+        def checked(report) -> None:
+            self._excel_buttons()
+            if self.dialog is not None:
+                self.dialog.deleteLater()
+            dialog = SheetImportDialog(self.db, self.actor, report, day, self)
+            self.dialog = dialog
+            dialog.accepted.connect(lambda: self._imported(dialog.applied))
+            dialog.open()
+
+        def failed(error: BaseException) -> None:
+            self._excel_buttons()
+            self.prompts.error(self, error)
+
+        return self._start(dry_run_in_background(self, self.db, self.actor, path, day, on_success=checked,
+                                                 on_failure=failed))
+
+    def _start(self, operation: BackgroundOperation) -> BackgroundOperation:
+        self.operation = operation
+        operation.finished.connect(self._excel_buttons)
+        if not operation.running:
+            operation.start()
+        self._excel_buttons()
+        return operation
+
+    def _imported(self, report) -> None:
+        """Read the grid again: the import wrote through the services."""
+        self._grids_key, self._grids = None, {}
+        self.reload()
+        if report is not None:
+            self.grid_page.report(_("Đã nhập {n} ô từ {name}.").format(n=report.saved, name=Path(report.path).name),
+                                  False)
 
     # --- someone else saved the same cells -----------------------------------------------------
 
