@@ -44,7 +44,9 @@ from nk_desktop.sync import hlc, outbox
 GENESIS_HASH = "0" * 64
 CLOCK_OFFSET_KEY = "clock_offset_ms"  # file server's clock minus this PC's (measured by sync)
 SECRET_MARK = "***"
-META_FIELDS = frozenset({"created_at", "created_by", "updated_at", "updated_by"})
+# Bookkeeping columns: never shown in an audit entry; a change of these alone is no change.
+# ``version`` is the official records' optimistic version (services/versions.py).
+META_FIELDS = frozenset({"created_at", "created_by", "updated_at", "updated_by", "version"})
 
 
 class CaptureBypass(NKError):

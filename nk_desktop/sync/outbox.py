@@ -42,19 +42,27 @@ def current_heads(connection, table: str, rows: Iterable[str]) -> dict[tuple[str
     return found
 
 
+_PLAIN = frozenset({type(None), bool, int, str, float})
+# One encoder for every op (``json.dumps`` with options builds a new one per call); the same text.
+_OP_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def build_op(op: dict, change, node: str, author_name: str, heads: dict) -> dict:
     """The op that travels, from capture's change record (*op*) and row change (*change*)."""
     table, row = change.table, change.row_id.hex
-    fields = {key: encode_value(value) for key, value in change.new.items() if key != "id"}
+    plain = _PLAIN
+    fields = {key: value if type(value) in plain else encode_value(value)
+              for key, value in change.new.items() if key != "id"}
     if change.kind == "del":  # a delete writes "deleted" into every field (edit-vs-delete = conflict)
         for column in Base.metadata.tables[table].columns:
             if column.key not in fields and column.key != "id" and column.key not in BOOKKEEPING:
                 fields[column.key] = DELETED
     preds = {}
-    for field in fields:
-        replaced = heads.get((row, field)) or heads.get((row, BIRTH))
-        if replaced:
-            preds[field] = sorted(op_id for op_id, _value in replaced)
+    if heads:  # a fresh insert's row has none (its table's heads are read only for rows already there)
+        for field in fields:
+            replaced = heads.get((row, field)) or heads.get((row, BIRTH))
+            if replaced:
+                preds[field] = sorted(op_id for op_id, _value in replaced)
     author = op["author_id"]
     return {"id": op["op_id"].hex, "t": op["hlc"], "n": node, "u": author.hex if author else None,
             "a": author_name, "tbl": table, "row": row, "k": change.kind, "f": fields, "p": preds,
@@ -72,16 +80,21 @@ def record_local(connection, node_id, actor, items: list[tuple[dict, Any]]) -> N
             wanted[change.table].add(change.row_id.hex)
     heads_by_table = {table: current_heads(connection, table, rows) for table, rows in wanted.items()}
     outbox, applied, superseded, dropped, new_heads, resolved, authority = [], [], [], [], [], [], []
+    encode, author_name, no_heads = _OP_ENCODER.encode, actor.display_name, {}
     for op, change in items:
-        heads = heads_by_table.get(change.table, {})
-        travelling = build_op(op, change, node, actor.display_name, heads)
-        op_id, table, row, t = travelling["id"], change.table, travelling["row"], travelling["t"]
-        outbox.append((op_id, json.dumps(travelling, ensure_ascii=False, separators=(",", ":"))))
+        table, kind = change.table, change.kind
+        heads = heads_by_table.get(table, no_heads)
+        travelling = build_op(op, change, node, author_name, heads)
+        op_id, row, t = travelling["id"], travelling["row"], travelling["t"]
+        outbox.append((op_id, encode(travelling)))
         applied.append((op_id,))
-        if change.kind == "ins":  # one row names the insert; its fields are implicit heads until written again
+        if kind == "ins":  # one row names the insert; its fields are implicit heads until written again
             new_heads.append((table, row, BIRTH, op_id, t, node, ""))
+            if not heads and table not in AUTHORITY_TABLES:
+                continue  # nothing replaced, no field heads written: the loop below would do nothing
+        preds = travelling["p"]
         for field, value in travelling["f"].items():
-            replaced = travelling["p"].get(field, ())
+            replaced = preds.get(field, ())
             superseded.extend((pred, field) for pred in replaced)
             explicit = heads.get((row, field))
             if explicit:
@@ -89,7 +102,7 @@ def record_local(connection, node_id, actor, items: list[tuple[dict, Any]]) -> N
                 if len({v for _o, v in explicit}) > 1:
                     resolved.append((table, row, field))
             text = canonical(value)
-            if change.kind != "ins":
+            if kind != "ins":
                 new_heads.append((table, row, field, op_id, t, node, text))
             if table in AUTHORITY_TABLES:
                 authority.append((op_id, field, table, row, text, t, node, json.dumps(list(replaced))))
