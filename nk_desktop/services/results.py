@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nk_desktop.actor import Actor
-
+from nk_desktop.clock import today
 from nk_desktop.db import Database
 from nk_desktop.errors import Locked, ValidationError
 from nk_desktop.i18n import _
@@ -189,6 +189,24 @@ def approve_results(db: Database, actor: Actor, class_id: uuid.UUID) -> None:
             lock.locked, lock.reason = True, _("Hiệu trưởng đã phê duyệt kết quả")
 
 
+def reassessment_limit(year: SchoolYear) -> dt.date:
+    """The day the summer re-assessment must be finished by (Điều 11.1.d: 31 August of the year's second year)."""
+    return dt.date(int(year.name[5:]), 8, 31)
+
+
+def reassessment_days(db: Database, actor: Actor, class_id: uuid.UUID, *,
+                      on: dt.date | None = None) -> tuple[dt.date, dt.date, dt.date]:
+    """The summer window of a class's re-assessment: (first day after the school year, 31 August, the day
+    a form should offer: *on* when inside the window, else its nearest end)."""
+    with db.read() as session:
+        require(session, actor, Action.MARKS_VIEW, class_id=class_id)
+        school_class = get_live(session, SchoolClass, class_id, _("lớp"))
+        year = session.get(SchoolYear, school_class.year_id)
+        first, last = year.end_date + dt.timedelta(days=1), reassessment_limit(year)
+    day = on or today()
+    return first, last, min(max(day, first), last)
+
+
 def record_reassessment(db: Database, actor: Actor, class_id: uuid.UUID, pupil_id: uuid.UUID, overall: str,
                         day: dt.date) -> None:
     """The summer additional assessment of a pupil who did not complete (before 31 August, Điều 11.1.d)."""
@@ -196,7 +214,7 @@ def record_reassessment(db: Database, actor: Actor, class_id: uuid.UUID, pupil_i
         require(session, actor, Action.RESULTS_RECORD, class_id=class_id)
         school_class = get_live(session, SchoolClass, class_id, _("lớp"))
         year = session.get(SchoolYear, school_class.year_id)
-        limit = dt.date(int(year.name[5:]), 8, 31)
+        limit = reassessment_limit(year)
         if day > limit:
             raise ValidationError(_("Đánh giá bổ sung phải xong trước ngày 31/8/{y} (Điều 11.1.d quy chế).").format(
                 y=limit.year), field="date")

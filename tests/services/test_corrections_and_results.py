@@ -184,6 +184,13 @@ def test_a_past_tt22_year_is_never_recomputed(db, principal):
     assert results.rule_set_for(SchoolYear(name="2024-2025"), 5) == "TT27-2020"
 
 
+def test_the_reassessment_window_is_the_summer_up_to_31_august(db, marks):
+    first, last, offered = results.reassessment_days(db, marks.teacher, marks.class_id, on=D(2026, 11, 30))
+    assert (first, last, offered) == (D(2027, 6, 1), D(2027, 8, 31), D(2027, 6, 1))  # the year ends 31/5/2027
+    assert results.reassessment_days(db, marks.teacher, marks.class_id, on=D(2027, 7, 15))[2] == D(2027, 7, 15)
+    assert results.reassessment_days(db, marks.teacher, marks.class_id, on=D(2027, 9, 10))[2] == D(2027, 8, 31)
+
+
 def test_reassessment_before_31_august_and_the_principals_decision(db, marks, principal):
     _fill_year_end(db, marks, math_score=4)
     # Only An is evaluated here: record for a class of one by moving the others out first.

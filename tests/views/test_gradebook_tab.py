@@ -596,6 +596,8 @@ def test_year_end_results_are_recorded_by_the_homeroom_teacher_and_approved_by_t
     assert "Tiêu biểu môn Toán" in page.model.data(page.model.index(0, 4), Qt.ItemDataRole.ToolTipRole)
     page.select_pupil(data.ids["Đặng Thị Hoà"])
     assert page.reassessment_button.isEnabled()
+    # the box offers the first day of the summer (the school year ends 31/5), not today in November
+    assert page.reassessed_edit.date().toPython() == dt.date(2027, 6, 1)
     page.reassessed_edit.setDate(QDate(2027, 9, 2))
     assert not page.save_reassessment() and "31/8/2027" in prompts.errors[-1]
     page.reassessed_edit.setDate(QDate(2027, 8, 20))

@@ -71,6 +71,7 @@ class ResultsPage(QWidget):
         self.db, self.actor, self.prompts, self.today = db, actor, prompts, today
         self.choice: ClassChoice | None = None
         self.evaluations: list[results.Evaluation] = []
+        self._summer: tuple | None = None  # ((class, today), reassessment_days) read last
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         self.model = RowTableModel(COLUMNS, self)
@@ -182,7 +183,7 @@ class ResultsPage(QWidget):
             widget.setEnabled(needs)
         if e and e.reassessment:
             self.outcome_combo.setCurrentIndex(max(self.outcome_combo.findData(e.reassessment), 0))
-        day = (e.reassessed_on if e and e.reassessed_on else self.today())
+        day = e.reassessed_on if e and e.reassessed_on else (self._summer_day() if needs else self.today())
         self.reassessed_edit.setDate(QDate(day.year, day.month, day.day))
         self.decision_combo.setEnabled(bool(e and e.recorded))
         self.decision_button.setEnabled(bool(e and e.recorded))
@@ -190,6 +191,19 @@ class ResultsPage(QWidget):
             wanted = e.decision or (("hoan_thanh_tieu_hoc" if self.choice and self.choice.grade == 5 else "len_lop")
                                     if e.completes else "o_lai")
             self.decision_combo.setCurrentIndex(max(self.decision_combo.findData(wanted), 0))
+
+    def _summer_day(self) -> dt.date:
+        """The day the re-assessment box offers: today within the summer (after the school year, by 31 August),
+        else the nearest end of it.  Read once per class."""
+        if self.choice is None:
+            return self.today()
+        if self._summer is None or self._summer[0] != (self.choice.id, self.today()):
+            try:
+                days = results.reassessment_days(self.db, self.actor, self.choice.id, on=self.today())
+            except NKError:
+                return self.today()
+            self._summer = ((self.choice.id, self.today()), days)
+        return self._summer[1][2]
 
     def _after(self, pupil_id: uuid.UUID, message: str) -> None:
         self.load(self.choice)
