@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import re
 import types
 import uuid
@@ -45,11 +44,10 @@ from nk_desktop.services.common import get_live
 from nk_desktop.services.permissions import Action, require
 from nk_desktop.services.school import normal_class_name
 from nk_desktop.sync.capture import bulk_insert
-from nk_desktop.text import fold as _fold
 from nk_desktop.text import join_name, split_full_name
 
-# A name is folded several times per row (in-file duplicates, matching, the stored key).
-fold = functools.lru_cache(maxsize=16384)(_fold)
+# A name is folded several times per row (repeated-header check, in-file duplicates, matching, the stored key).
+fold = xl.folded
 
 # --- columns ---------------------------------------------------------------------------
 
@@ -139,6 +137,7 @@ _FOOTER_RE = re.compile(
     r"^(tổng số|tổng cộng|cộng:|người lập|hiệu trưởng|phó hiệu trưởng|giáo viên chủ nhiệm|xác nhận|"
     r"kí tên|ký tên|kt\. ?hiệu trưởng|danh sách (này )?có)|ngày .{1,3} tháng .{1,3} năm", re.IGNORECASE)
 _CLASS_PREFIX_RE = re.compile(r"^lớp\s*", re.IGNORECASE)
+_DIGIT, _SPACE = re.compile(r"\d"), re.compile(r"\s")
 
 STATUS_LABELS = {"new": _("Thêm mới"), "updated": _("Cập nhật"), "unchanged": _("Không đổi"), "error": _("Lỗi")}
 
@@ -237,9 +236,10 @@ def _parse_sheet(path: Path, data: xl.Sheet, header: xl.Header) -> ParsedFile:
         values = data.rows[number]
         if _is_footer(values):
             break
-        if reader.repeats_header(values):
+        field, value = reader.identity(values)
+        if isinstance(value, str) and column_for_header(value) == field:
             continue  # the header printed again (a list pasted below another, or a page break)
-        if not any(reader.raw(values, field) is not None for field in IDENTITY_FIELDS):
+        if field is None:
             if any(v is not None for i, v in enumerate(values, start=1) if i in columns and
                    BY_FIELD[columns[i]].kind != "ignore"):
                 skipped.append(number)
@@ -279,18 +279,39 @@ class _RowReader:
 
     def __init__(self, data: xl.Sheet, by_field: dict[str, int], titles: dict[int, str]):
         self.data, self.by_field, self.titles = data, by_field, titles
+        self.positions = tuple((field, column - 1) for field, column in by_field.items())
+        self.identity_positions = tuple((f, by_field[f] - 1) for f in IDENTITY_FIELDS if f in by_field)
 
-    def raw(self, values: tuple, field: str) -> Any:
-        column = self.by_field.get(field)
-        if column is None or column > len(values):
-            return None
-        value = values[column - 1]
-        return None if isinstance(value, str) and not value.strip() else value
+    def identity(self, values: tuple) -> tuple[str | None, Any]:
+        """The first identity field (name, date of birth, a code) the row fills, and its cell: (None, None) if none."""
+        size = len(values)
+        for field, index in self.identity_positions:
+            if index < size:
+                value = values[index]
+                if value is not None and not (isinstance(value, str) and not value.strip()):
+                    return field, value
+        return None, None
 
-    def repeats_header(self, values: tuple) -> bool:
-        field = next((f for f in IDENTITY_FIELDS if self.raw(values, f) is not None), None)
-        value = self.raw(values, field) if field else None
-        return isinstance(value, str) and column_for_header(value) == field
+    def cells(self, values: tuple) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The row's non-empty mapped cells by field, and those holding a formula problem (uncalculated, #N/A…)."""
+        cells, problems, size = {}, {}, len(values)
+        for field, index in self.positions:
+            if index >= size:
+                continue
+            value = values[index]
+            if value is None:
+                continue
+            if isinstance(value, str):
+                if not value or value.isspace():
+                    continue
+                if "#" in value and xl.is_excel_error(value):
+                    problems[field] = value
+                    continue
+            elif value is xl.UNCALCULATED:
+                problems[field] = value
+                continue
+            cells[field] = value
+        return cells, problems
 
     def read(self, number: int, values: tuple) -> ParsedRow:
         errors: list[str] = []
@@ -300,22 +321,18 @@ class _RowReader:
             column = self.by_field[field]
             return _("{header}, ô {cell}").format(header=self.titles[column], cell=xl.coordinate(number, column))
 
-        cache: dict[str, Any] = {}
-
-        def get(field: str) -> Any:
-            if field not in cache:
-                cache[field] = check(field, self.raw(values, field))
-            return cache[field]
-
-        def check(field: str, value: Any) -> Any:
-            if value is xl.UNCALCULATED:
-                errors.append(_("{where}: công thức chưa có kết quả (tệp chưa được mở bằng Excel); hãy mở tệp bằng "
-                                "Excel, lưu lại rồi nhập.").format(where=where(field)))
-                return None
-            if xl.is_excel_error(value):
-                errors.append(_("{where}: lỗi công thức {value}.").format(where=where(field), value=value.strip()))
-                return None
-            return value
+        cells, problems = self.cells(values)
+        get: Callable[[str], Any] = cells.get
+        if problems:  # each reported where it is first read, as the row's fields are read in order
+            def get(field: str) -> Any:
+                value = problems.pop(field, None)
+                if value is xl.UNCALCULATED:
+                    errors.append(_("{where}: công thức chưa có kết quả (tệp chưa được mở bằng Excel); hãy mở tệp "
+                                    "bằng Excel, lưu lại rồi nhập.").format(where=where(field)))
+                elif value is not None:
+                    errors.append(_("{where}: lỗi công thức {value}.").format(where=where(field),
+                                                                             value=value.strip()))
+                return cells.get(field)
 
         def text(field: str) -> str:
             return xl.cell_text(get(field))
@@ -330,7 +347,7 @@ class _RowReader:
         parts = self._name(text, errors)
         name = join_name(*parts) if parts else ""
         if parts:
-            if len(errors) == typed and re.search(r"\d", name):
+            if len(errors) == typed and _DIGIT.search(name):
                 errors.append(_("Họ và tên “{name}” có chữ số.").format(name=name))
             fields.update(zip(NAME_PARTS, parts))
         day = self._date(get("date_of_birth"), where, errors) if "date_of_birth" in self.by_field else None
@@ -348,7 +365,7 @@ class _RowReader:
             value = get("personal_id")
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = xl.cell_text(value).zfill(12)  # typed as a number, Excel dropped the leading 0
-            if value := re.sub(r"\s", "", xl.cell_text(value)):
+            if value := _SPACE.sub("", xl.cell_text(value)):
                 fields["personal_id"] = value
         for field in ("father_phone", "mother_phone", "contact_phone"):
             value = get(field) if field in self.by_field else None

@@ -14,6 +14,7 @@ strings and the workbook's date styles are used as openpyxl's own reader uses th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import zipfile
 from pathlib import Path
@@ -239,13 +240,17 @@ def iter_sheets(path: str | Path, *, hidden: bool = False) -> Iterator[Sheet]:
         workbook.close()
 
 
+#: ``text.fold`` remembered: an import folds each name several times (header check, duplicates, matching).
+folded = functools.lru_cache(maxsize=16384)(fold)
+_BRACKETED = re.compile(r"\(.*?\)")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
 def header_key(text: Any) -> str:
     """A header reduced to letters and digits without accents: "Ngày sinh (dd/mm/yyyy)" → "ngaysinh"."""
     if not isinstance(text, str):
         return ""
-    key = fold(text)
-    key = re.sub(r"\(.*?\)", " ", key)
-    return re.sub(r"[^0-9a-z]+", "", key)
+    return _NOT_ALNUM.sub("", _BRACKETED.sub(" ", folded(text)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -311,6 +316,8 @@ def cell_text(value: Any) -> str:
     """A cell as trimmed NFC-ready text ("" for empty); numbers without a trailing ".0"."""
     if value is None:
         return ""
+    if type(value) is str and value.isprintable() and "  " not in value and value[:1] != " " != value[-1:]:
+        return value  # printable text has no invisible mark and no space but " ": nothing to trim or collapse
     if isinstance(value, bool):
         return "x" if value else ""
     if isinstance(value, float) and value.is_integer():
