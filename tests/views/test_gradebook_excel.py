@@ -90,6 +90,21 @@ def test_export_a_filled_sheet_then_import_it_with_a_preview(qtbot, data, tmp_pa
     assert stored(data)["Nguyễn Văn An"][1] == 10
 
 
+def test_the_preview_model_passes_the_model_tester(qtbot, qtmodeltester, data, tmp_path):
+    target = tmp_path / "toan.xlsx"
+    tab = make_tab(qtbot, data, prompts=ExcelPrompts(choice=1, save=str(target), open_=str(target)))
+    tab.choose("4A", "Toán", "CK1")
+    wait(qtbot, tab.export_sheet())
+    edit_sheet(target, {f"D{FIRST}": "T", f"E{FIRST + 1}": "abc"})
+    wait(qtbot, tab.import_sheet())
+    qtmodeltester.check(tab.dialog.model)
+    tab.dialog.hide_unchanged.setChecked(False)
+    assert [tab.dialog.model.status_at(r) for r in range(3)] == ["changed", "error", "unchanged"]
+    tab.dialog.hide_unchanged.setChecked(True)
+    assert tab.dialog.model.rowCount() == 2
+    qtmodeltester.check(tab.dialog.model)
+
+
 def test_a_cell_changed_in_the_app_since_the_export_is_refused(qtbot, data, tmp_path):
     target = tmp_path / "toan.xlsx"
     prompts = ExcelPrompts(save=str(target), open_=str(target))
