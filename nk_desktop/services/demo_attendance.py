@@ -16,7 +16,8 @@
 * Two clubs (Điều 7.5) opened by the principal at the start of October, each run by a homeroom
   teacher of grades 3–5 with 12–16 members from those grades, meeting once a week up to the
   day before today (its teacher takes each session's roll through ``clubs.take_club_roll``);
-  one member of each leaves the club after the third session.
+  the members join on the opening day, and one member of each leaves the club from the school
+  day after the third session (in October), recorded that day.
 
 Rolls are written by each class's homeroom teacher (one transaction per class and month, with
 the same record labels as ``attendance.take_roll``; today's roll through ``take_roll`` itself),
@@ -138,7 +139,7 @@ def _clubs(cx: DemoContext, rng: random.Random, classes: list[SchoolClass], days
 
         def open_club(name=name, teacher=teacher, members=members, state=state):
             state["club"] = clubs.create_club(cx.db, principal, cx.cur.id, name, teacher_id=teacher.staff_id)
-            clubs.add_members(cx.db, teacher, state["club"], [p.id for p in members], on=opening)
+            clubs.add_members(cx.db, teacher, state["club"], [p.id for p in members], day=opening, on=cx.on)
         steps.append(Step(opening, 2, open_club))
         for number, day in enumerate(meetings):
             on_list = [p for p in members if p is not leaver or number < 3]
@@ -156,9 +157,11 @@ def _clubs(cx: DemoContext, rng: random.Random, classes: list[SchoolClass], days
                 clubs.take_club_roll(cx.db, teacher, state["club"], day, marks, on=cx.on)
             steps.append(Step(day, 1, take))
             if leaver is not None and number == 2:
-                def leave(teacher=teacher, leaver=leaver, state=state):
-                    clubs.remove_member(cx.db, teacher, state["club"], leaver.id)
-                steps.append(Step(day, 2, leave))
+                gone = next(d for d in days if d > day)  # the next school day: before the fourth session
+
+                def leave(teacher=teacher, leaver=leaver, state=state, gone=gone):
+                    clubs.remove_member(cx.db, teacher, state["club"], leaver.id, day=gone, on=cx.on)
+                steps.append(Step(gone, 2, leave))
         sessions_total += len(meetings)
     return _("; {n} câu lạc bộ ({s} buổi sinh hoạt đã điểm danh)").format(n=len(CLUBS), s=sessions_total)
 

@@ -816,6 +816,9 @@ def test_two_clubs_meet_weekly_with_their_own_rolls(demo):
     for club in found:
         members = clubs.club_members(demo, principal, club.club_id)
         assert 11 <= club.members <= 15 and sum(m.left is not None for m in members) == 1
+        gone = next(m for m in members if m.left is not None)  # left in October, after three sessions
+        assert gone.left.month == 10 and gone.sessions == 3 and gone.last_session < gone.left
+        assert gone.after_leaving == 0 and all(m.joined.month == 10 for m in members)
         totals = clubs.club_totals(demo, principal, club.club_id)
         assert len(totals.sessions) == club.sessions >= 6
         assert all(d.month >= 10 and d.weekday() in (2, 4) for d in totals.sessions)

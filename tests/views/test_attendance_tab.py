@@ -314,8 +314,9 @@ def test_a_club_is_opened_filled_and_its_roll_taken_with_the_keyboard(qtbot, dat
     assert [page.club_combo.itemText(i) for i in range(2)] == ["Bóng đá", "Cờ vua"]
     assert page.club_combo.currentText() == "Bóng đá"
     assert page.select_club(page.infos[1].club_id) and page.club_combo.currentText() == "Cờ vua"
+    page.member_date.setDate(D(2026, 11, 2))  # members from then: the 28/11 session lists them
     page.add_button.click()
-    assert page.saved_label.text() == "Đã thêm 3 thành viên vào câu lạc bộ Cờ vua."
+    assert page.saved_label.text() == "Đã thêm 3 thành viên vào câu lạc bộ Cờ vua từ ngày 02/11/2026."
     assert [r.cells[:2] for r in page.members_model.rows()] == [
         ("Nguyễn Văn An", "4A"), ("Phạm Thị Bình", "4A"), ("Vũ Minh Châu", "4B")]
     assert not page.model.editable  # the principal reads; the teacher in charge takes the roll
@@ -353,6 +354,74 @@ def test_a_club_is_opened_filled_and_its_roll_taken_with_the_keyboard(qtbot, dat
     page.date_edit.setDate(D(2026, 11, 30))
     assert [page.model.index(r, 1).data() for r in range(page.model.rowCount())] == [
         "Nguyễn Văn An (4A)", "Vũ Minh Châu (4B)"]
+
+
+def test_club_members_join_and_leave_and_a_club_closes_on_the_dates_chosen(qtbot, data):
+    boss = data.actors["hieutruong"]
+    club_id = clubs.create_club(data.db, boss, data.year.id, "Cờ vua", teacher_id=data.actors["gvcn4a"].staff_id)
+    wanted = [["Nguyễn Văn An", "Phạm Thị Bình"]]
+    confirm = Answers()
+    tab = make_tab(qtbot, data, confirm=confirm,
+                   choose=lambda parent, found: [m.pupil_id for m in found if m.full_name in wanted[0]])
+    page = tab.show_page(tab.clubs_page)
+    assert not page.manage_row.isVisible() and page.member_date.isVisible()
+    assert page.member_date.displayFormat() == "dd/MM/yyyy" and page.member_date.text() == "30/11/2026"
+    assert page.member_date.maximumDate().toPython() == NOV_30  # never ahead
+    assert page.member_date.minimumDate().toPython() == data.year.start_date
+    page.member_date.setDate(D(2026, 11, 2))
+    page.add_button.click()
+    assert page.saved_label.text() == "Đã thêm 2 thành viên vào câu lạc bộ Cờ vua từ ngày 02/11/2026."
+    assert [r.cells[2] for r in page.members_model.rows()] == ["02/11/2026", "02/11/2026"]
+    for day in (D(2026, 11, 14), D(2026, 11, 21)):
+        clubs.take_club_roll(data.db, data.actors["gvcn4a"], club_id, day, {data.ids["Phạm Thị Bình"]: ("K", "")},
+                             on=NOV_30)
+    # A leaving before the joining is refused with the service's message; nothing changes.
+    page.members_table.setCurrentIndex(page.members_model.index(0, 0))
+    page.member_date.setDate(D(2026, 11, 1))
+    page.remove_button.click()
+    assert page.notice_label.text() == "Ngày rời câu lạc bộ 01/11/2026 trước ngày em vào (02/11/2026)."
+    assert all(r.cells[4] == "" for r in page.members_model.rows())
+    # Bình stopped coming after 10/11, recorded late: the two sessions taken keep her marks.
+    page.members_table.setCurrentIndex(page.members_model.index(1, 0))
+    page.member_date.setDate(D(2026, 11, 10))
+    page.remove_button.click()
+    assert confirm.questions[-1] == ("Phạm Thị Bình rời câu lạc bộ Cờ vua từ ngày 10/11/2026? Các buổi em đã dự vẫn "
+                                     "giữ.")
+    assert page.saved_label.text() == ("Phạm Thị Bình đã rời câu lạc bộ Cờ vua từ ngày 10/11/2026. 2 buổi đã điểm "
+                                       "danh từ ngày đó vẫn có tên em (điểm danh giữ nguyên; sửa buổi đó nếu cần).")
+    gone = page.members_model.rows()[-1]
+    assert gone.cells[0] == "Phạm Thị Bình" and gone.cells[2:] == ("02/11/2026", "2", "10/11/2026")
+    assert "2 buổi đã điểm danh sau ngày rời" in page.members_model.index(1, 4).data(Qt.ItemDataRole.ToolTipRole)
+    # Dung joins, recorded now but dated 2/11: the session of 14/11 lists him, to be saved.
+    wanted[0] = ["Trần Thị Dung"]
+    page.member_date.setDate(D(2026, 11, 2))
+    page.add_button.click()
+    page.date_edit.setDate(D(2026, 11, 14))
+    assert [page.model.index(r, 1).data() for r in range(page.model.rowCount())] == [
+        "Nguyễn Văn An (4A)", "Phạm Thị Bình (4A)", "Trần Thị Dung (4A)"]
+    assert page.state_label.text() == "Đã điểm danh; 1 thành viên vào CLB từ trước ngày này chưa được ghi: lưu để ghi"
+    assert page.save_button.isEnabled()
+    page.save_button.click()
+    assert page.state_label.text() == "Đã điểm danh buổi sinh hoạt này" and not page.save_button.isEnabled()
+    page.date_edit.setDate(D(2026, 11, 28))
+    assert [page.model.index(r, 1).data() for r in range(page.model.rowCount())] == [
+        "Nguyễn Văn An (4A)", "Trần Thị Dung (4A)"]
+
+    # The principal closes it: not on the day of its last session, then the day after.
+    chief = make_tab(qtbot, data, "hieutruong", confirm=confirm)
+    page = chief.show_page(chief.clubs_page)
+    assert page.manage_row.isVisible() and page.close_date.displayFormat() == "dd/MM/yyyy"
+    page.close_date.setDate(D(2026, 11, 21))
+    page.close_button.click()
+    assert page.notice_label.text() == ("Câu lạc bộ Cờ vua đã điểm danh buổi sinh hoạt ngày 21/11/2026: ngày đóng "
+                                        "phải sau ngày đó.")
+    page.close_date.setDate(D(2026, 11, 22))
+    page.close_button.click()
+    assert confirm.questions[-1].startswith("Đóng câu lạc bộ Cờ vua từ ngày 22/11/2026?")
+    assert page.saved_label.text() == "Đã đóng câu lạc bộ Cờ vua từ ngày 22/11/2026."
+    assert page.club_combo.count() == 0
+    closed = clubs.list_clubs(data.db, boss, data.year.id, include_closed=True)
+    assert [(c.name, c.closed_on) for c in closed] == [("Cờ vua", D(2026, 11, 22))]
 
 
 # --- the paper trail, alerts, notices --------------------------------------------------------------------

@@ -3,8 +3,9 @@
 The roll works as on "Điểm danh hôm nay": arrows move, P / K / M mark, Space clears, typing in
 "Lí do" writes the reason, Ctrl+S saves the session in one ``take_club_roll`` call.  Only the
 club's teacher in charge takes its roll; the principal and vice-principals open, rename and close
-clubs; the teacher in charge and they keep the member list ("Thêm thành viên…", "Cho rời CLB").
-Each load is one service call per list.
+clubs ("Đóng từ ngày"); the teacher in charge and they keep the member list ("Thêm thành viên…",
+"Cho rời CLB", from the day in "Ngày vào/rời CLB"; today unless changed).  Each load is one service
+call per list.
 """
 
 from __future__ import annotations
@@ -137,13 +138,25 @@ class ClubsPage(QWidget):
         top.addSpacing(12)
         top.addWidget(self.teacher_label)
         top.addStretch(1)
-        self.new_button = QPushButton(_("Mở câu lạc bộ…"), self)
-        self.rename_button = QPushButton(_("Sửa tên, phụ trách…"), self)
-        self.close_button = QPushButton(_("Đóng câu lạc bộ"), self)
+        layout.addLayout(top)
+        self.manage_row = QWidget(self)
+        manage = QHBoxLayout(self.manage_row)
+        manage.setContentsMargins(0, 0, 0, 0)
+        self.new_button = QPushButton(_("Mở câu lạc bộ…"), self.manage_row)
+        self.rename_button = QPushButton(_("Sửa tên, phụ trách…"), self.manage_row)
+        self.close_date = self._day_edit(self.manage_row)
+        self.close_date.setToolTip(_("Từ ngày này câu lạc bộ không sinh hoạt nữa (sau buổi cuối đã điểm danh)"))
+        self.close_button = QPushButton(_("Đóng câu lạc bộ"), self.manage_row)
+        manage.addWidget(self.new_button)
+        manage.addWidget(self.rename_button)
+        manage.addSpacing(16)
+        manage.addWidget(labelled(_("Đóng từ ngày:"), self.close_date, self.manage_row))
+        manage.addWidget(self.close_date)
+        manage.addWidget(self.close_button)
+        manage.addStretch(1)
         for button in (self.new_button, self.rename_button, self.close_button):
             button.setAutoDefault(False)
-            top.addWidget(button)
-        layout.addLayout(top)
+        layout.addWidget(self.manage_row)
 
         self.notice_label = QLabel(self)
         self.notice_label.setWordWrap(True)
@@ -190,8 +203,14 @@ class ClubsPage(QWidget):
         set_widths(self.members_table, {1: "4A", 2: "00/00/0000", 3: "Số buổi", 4: "00/00/0000"})
         members_layout.addWidget(self.members_table, 1)
         buttons = QHBoxLayout()
+        self.member_date = self._day_edit(members)
+        self.member_date.setToolTip(_("Ngày em vào câu lạc bộ (Thêm thành viên…) hoặc không còn là thành viên "
+                                      "(Cho rời CLB)"))
+        self.member_date_label = labelled(_("Ngày vào/rời CLB:"), self.member_date, members)
         self.add_button = QPushButton(_("Thêm thành viên…"), members)
         self.remove_button = QPushButton(_("Cho rời CLB"), members)
+        buttons.addWidget(self.member_date_label)
+        buttons.addWidget(self.member_date)
         for button in (self.add_button, self.remove_button):
             button.setAutoDefault(False)
             buttons.addWidget(button)
@@ -227,6 +246,17 @@ class ClubsPage(QWidget):
         save = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
         save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         save.activated.connect(self.save)
+
+    def _day_edit(self, parent: QWidget) -> QDateEdit:
+        """A day of the school year up to today (dd/MM/yyyy, calendar popup), today to start with."""
+        edit = QDateEdit(parent)
+        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setCalendarPopup(True)
+        today, year = self.context.today(), self.context.year
+        if year is not None:
+            edit.setDateRange(qdate(year.start_date), qdate(max(year.start_date, min(today, year.end_date))))
+        edit.setDate(qdate(today))
+        return edit
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -312,8 +342,7 @@ class ClubsPage(QWidget):
             self.table.setCurrentIndex(self.model.index(row, keep.column() if same and keep.isValid() else MARK))
         self.members_model.set_rows([ListRow(
             (m.full_name, m.class_name, format_date(m.joined), str(m.sessions), format_date(m.left)), m,
-            tooltips=("", "", "", "", _("Ngày ghi nhận rời câu lạc bộ; buổi cuối em có tên: {d}").format(
-                d=format_date(m.last_session) or "—") if m.left else "")) for m in self.members])
+            tooltips=("", "", "", "", self._left_tip(m))) for m in self.members])
         self.totals_model.set_rows([ListRow((t.full_name, t.class_name, str(t.sessions), str(t.present),
                                              str(t.excused), str(t.unexcused), str(t.late),
                                              "" if t.rate is None else f"{t.rate:.1f}%".replace(".", ",")),
@@ -328,6 +357,16 @@ class ClubsPage(QWidget):
         self._show_counts()
         self._show_buttons()
 
+    @staticmethod
+    def _left_tip(member: Member) -> str:
+        if member.left is None:
+            return ""
+        tip = _("Không còn là thành viên từ ngày {d}; buổi cuối em có tên: {s}").format(
+            d=format_date(member.left), s=format_date(member.last_session) or "—")
+        if member.after_leaving:
+            tip += _(" ({n} buổi đã điểm danh sau ngày rời vẫn giữ tên em)").format(n=member.after_leaving)
+        return tip
+
     def _show_counts(self) -> None:
         roll = self.roll
         self.summary_label.setText(summary_text(self.model.counts(), self.model.rowCount()) if roll else "")
@@ -335,26 +374,27 @@ class ClubsPage(QWidget):
             state = ""
         elif self.model.is_dirty():
             state = _("Có thay đổi chưa lưu")
+        elif roll.taken and roll.pending:
+            state = _("Đã điểm danh; {n} thành viên vào CLB từ trước ngày này chưa được ghi: lưu để ghi").format(
+                n=roll.pending)
         elif roll.taken:
             state = _("Đã điểm danh buổi sinh hoạt này")
         else:
             state = _("Chưa điểm danh buổi sinh hoạt này")
         self.state_label.setText(state)
-        self.state_label.setStyleSheet(ERROR_STYLE if roll is not None and (self.model.is_dirty() or not roll.taken)
-                                       else INFO_STYLE)
-        self.save_button.setEnabled(bool(roll and roll.editable and roll.rows
-                                         and (self.model.is_dirty() or not roll.taken)))
+        unsaved = roll is not None and (self.model.is_dirty() or not roll.taken or bool(roll.pending))
+        self.state_label.setStyleSheet(ERROR_STYLE if unsaved else INFO_STYLE)
+        self.save_button.setEnabled(bool(roll and roll.editable and roll.rows and unsaved))
 
     def _show_buttons(self) -> None:
         manager = may(self.context.actor, Action.CLUB_MANAGE) and self.context.year is not None
         club = self.club()
-        for button in (self.new_button, self.rename_button, self.close_button):
-            button.setVisible(manager)
-        self.rename_button.setEnabled(club is not None)
-        self.close_button.setEnabled(club is not None)
+        self.manage_row.setVisible(manager)
+        for widget in (self.rename_button, self.close_date, self.close_button):
+            widget.setEnabled(club is not None)
         keeps = bool(club and club.may_keep_members)
-        self.add_button.setVisible(keeps)
-        self.remove_button.setVisible(keeps)
+        for widget in (self.member_date_label, self.member_date, self.add_button, self.remove_button):
+            widget.setVisible(keeps)
         chosen = self._chosen_member()
         self.remove_button.setEnabled(chosen is not None and chosen.left is None)
 
@@ -390,7 +430,7 @@ class ClubsPage(QWidget):
         roll = self.roll
         if roll is None or not roll.editable:
             return not self.model.is_dirty()
-        if roll.taken and not self.model.is_dirty():
+        if roll.taken and not roll.pending and not self.model.is_dirty():
             return True
         message = self._take(roll)
         if message is None:
@@ -463,18 +503,18 @@ class ClubsPage(QWidget):
         self.load(club_id=club.club_id)
 
     def close_club(self) -> None:
-        club = self.club()
+        club, day = self.club(), self.close_date.date().toPython()
         if club is None or not self.context.confirm(self, _(
-                "Đóng câu lạc bộ {n}? Không điểm danh, thêm thành viên được nữa; các buổi đã ghi vẫn giữ.").format(
-                n=club.name)):
+                "Đóng câu lạc bộ {n} từ ngày {d:%d/%m/%Y}? Không điểm danh, thêm thành viên được nữa; các buổi đã "
+                "ghi vẫn giữ.").format(n=club.name, d=day)):
             return
         try:
-            clubs.close_club(self.context.db, self.context.actor, club.club_id)
+            clubs.close_club(self.context.db, self.context.actor, club.club_id, day=day, on=self.context.today())
         except NKError as error:
             self._notice(str(error))
             return
         self.load()
-        self.saved_label.setText(_("Đã đóng câu lạc bộ {n}.").format(n=club.name))
+        self.saved_label.setText(_("Đã đóng câu lạc bộ {n} từ ngày {d:%d/%m/%Y}.").format(n=club.name, d=day))
 
     def add_members(self) -> None:
         club = self.club()
@@ -488,26 +528,34 @@ class ClubsPage(QWidget):
         chosen = self.choose(self, found)
         if not chosen:
             return
+        day = self.member_date.date().toPython()
         try:
-            added = clubs.add_members(self.context.db, self.context.actor, club.club_id, chosen,
+            added = clubs.add_members(self.context.db, self.context.actor, club.club_id, chosen, day=day,
                                       on=self.context.today())
         except NKError as error:
             self._notice(str(error))
             return
         self.load(club_id=club.club_id)
-        self.saved_label.setText(_("Đã thêm {n} thành viên vào câu lạc bộ {c}.").format(n=added, c=club.name))
+        self.saved_label.setText(_("Đã thêm {n} thành viên vào câu lạc bộ {c} từ ngày {d:%d/%m/%Y}.").format(
+            n=added, c=club.name, d=day))
 
     def remove_member(self) -> None:
         club, member = self.club(), self._chosen_member()
         if club is None or member is None or member.left is not None:
             return
-        if not self.context.confirm(self, _("{p} rời câu lạc bộ {c} từ hôm nay? Các buổi em đã dự vẫn giữ.").format(
-                p=member.full_name, c=club.name)):
+        day = self.member_date.date().toPython()
+        if not self.context.confirm(self, _("{p} rời câu lạc bộ {c} từ ngày {d:%d/%m/%Y}? Các buổi em đã dự vẫn "
+                                            "giữ.").format(p=member.full_name, c=club.name, d=day)):
             return
         try:
-            clubs.remove_member(self.context.db, self.context.actor, club.club_id, member.pupil_id)
+            kept = clubs.remove_member(self.context.db, self.context.actor, club.club_id, member.pupil_id, day=day,
+                                       on=self.context.today())
         except NKError as error:
             self._notice(str(error))
             return
         self.load(club_id=club.club_id)
-        self.saved_label.setText(_("{p} đã rời câu lạc bộ {c}.").format(p=member.full_name, c=club.name))
+        message = _("{p} đã rời câu lạc bộ {c} từ ngày {d:%d/%m/%Y}.").format(p=member.full_name, c=club.name, d=day)
+        if kept:
+            message += " " + _("{n} buổi đã điểm danh từ ngày đó vẫn có tên em (điểm danh giữ nguyên; sửa buổi đó "
+                               "nếu cần).").format(n=kept)
+        self.saved_label.setText(message)
