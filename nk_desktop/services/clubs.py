@@ -473,7 +473,8 @@ def _roll_members(session: Session, club: Club, roll: RollCall | None,
     if roll is not None:
         marks = {m.pupil_id: m for m in session.scalars(select(AttendanceMark).where(
             AttendanceMark.roll_id == roll.id, AttendanceMark.deleted.is_(False)))}
-    ids = set(marks) | {pid for pid, stints in _stints(session, club.id).items() if any(st.covers(day) for st in stints)}
+    covered = {pid for pid, stints in _stints(session, club.id).items() if any(st.covers(day) for st in stints)}
+    ids = set(marks) | covered
     pupils = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(list(ids))))}
     return pupils, marks
 

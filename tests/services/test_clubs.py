@@ -298,6 +298,7 @@ def test_a_file_from_before_the_club_dates_upgrades_and_reads_its_clubs_as_befor
             from nk_desktop.models.attendance import ClubMember
             from sqlalchemy import select
 
-            assert session.scalar(select(ClubMember.start_date).where(ClubMember.pupil_id == club.an)) == D(2026, 11, 14)
+            start = session.scalar(select(ClubMember.start_date).where(ClubMember.pupil_id == club.an))
+            assert start == D(2026, 11, 14)
     finally:
         reopened.dispose()

@@ -359,10 +359,14 @@ def test_a_club_is_opened_filled_and_its_roll_taken_with_the_keyboard(qtbot, dat
 def test_club_members_join_and_leave_and_a_club_closes_on_the_dates_chosen(qtbot, data):
     boss = data.actors["hieutruong"]
     club_id = clubs.create_club(data.db, boss, data.year.id, "Cờ vua", teacher_id=data.actors["gvcn4a"].staff_id)
-    wanted = [["Nguyễn Văn An", "Phạm Thị Bình"]]
+    wanted, offered = [["Nguyễn Văn An", "Phạm Thị Bình"]], []
+
+    def choose(parent, found):
+        offered[:] = [m.full_name for m in found]
+        return [m.pupil_id for m in found if m.full_name in wanted[0]]
+
     confirm = Answers()
-    tab = make_tab(qtbot, data, confirm=confirm,
-                   choose=lambda parent, found: [m.pupil_id for m in found if m.full_name in wanted[0]])
+    tab = make_tab(qtbot, data, confirm=confirm, choose=choose)
     page = tab.show_page(tab.clubs_page)
     assert not page.manage_row.isVisible() and page.member_date.isVisible()
     assert page.member_date.displayFormat() == "dd/MM/yyyy" and page.member_date.text() == "30/11/2026"
@@ -371,6 +375,7 @@ def test_club_members_join_and_leave_and_a_club_closes_on_the_dates_chosen(qtbot
     page.member_date.setDate(D(2026, 11, 2))
     page.add_button.click()
     assert page.saved_label.text() == "Đã thêm 2 thành viên vào câu lạc bộ Cờ vua từ ngày 02/11/2026."
+    assert "Hoàng Văn Em" not in offered  # in 4A from 16/11 only: not a pupil of the school on 2/11
     assert [r.cells[2] for r in page.members_model.rows()] == ["02/11/2026", "02/11/2026"]
     for day in (D(2026, 11, 14), D(2026, 11, 21)):
         clubs.take_club_roll(data.db, data.actors["gvcn4a"], club_id, day, {data.ids["Phạm Thị Bình"]: ("K", "")},

@@ -520,15 +520,15 @@ class ClubsPage(QWidget):
         club = self.club()
         if club is None:
             return
-        try:
-            found = clubs.candidates(self.context.db, self.context.actor, club.club_id, on=self.context.today())
+        day = self.member_date.date().toPython()
+        try:  # the pupils of the school on the joining day
+            found = clubs.candidates(self.context.db, self.context.actor, club.club_id, on=day)
         except NKError as error:
             self._notice(str(error))
             return
         chosen = self.choose(self, found)
         if not chosen:
             return
-        day = self.member_date.date().toPython()
         try:
             added = clubs.add_members(self.context.db, self.context.actor, club.club_id, chosen, day=day,
                                       on=self.context.today())
