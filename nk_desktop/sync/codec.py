@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
-from nk_desktop.sync.ops import is_valid_op
+from nk_desktop.sync.ops import all_valid
 
 FORMAT = 1
 SEGMENT_MAGIC = b"NKJRN01\n"
@@ -91,8 +91,15 @@ def _json_line(line: bytes) -> Any:
     """One JSON value filling the whole line (the encoder writes no spaces around it)."""
     try:
         text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unreadable(_("Một dòng trong tệp không đọc được.")) from None
+    return _json_text(text)
+
+
+def _json_text(text: str) -> Any:
+    try:
         value, end = _DECODER.raw_decode(text)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except (ValueError, RecursionError):
         raise Unreadable(_("Một dòng trong tệp không đọc được.")) from None
     if end != len(text):
         raise Unreadable(_("Một dòng trong tệp không đọc được."))
@@ -124,12 +131,24 @@ def decode_segment(key: bytes, data: bytes) -> tuple[dict, list[dict]]:
     payload = unseal(SEGMENT_MAGIC, key, data)
     if not payload.endswith(b"\n"):
         raise Unreadable(_("Tệp nhật ký không kết thúc đúng."))
-    lines = payload[:-1].split(b"\n")
-    header = _check_header(_json_line(lines[0]), "seg")
-    ops = [_json_line(line) for line in lines[1:]]
-    if len(ops) != header["n_ops"]:
+    try:  # the payload decoded at once (no UTF-8 character holds the byte of "\n"), then split into lines
+        lines = payload[:-1].decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        raise Unreadable(_("Một dòng trong tệp không đọc được.")) from None
+    header = _check_header(_json_text(lines[0]), "seg")
+    if len(lines) - 1 != header["n_ops"]:
         raise Unreadable(_("Số thao tác trong tệp không khớp phần đầu."))
-    if not all(is_valid_op(op) for op in ops):
+    decode = _DECODER.raw_decode
+    ops = []
+    try:
+        for line in lines[1:]:
+            op, end = decode(line)
+            if end != len(line):
+                raise ValueError
+            ops.append(op)
+    except (ValueError, RecursionError):
+        raise Unreadable(_("Một dòng trong tệp không đọc được.")) from None
+    if not all_valid(ops):
         raise Unreadable(_("Có thao tác sai cấu trúc trong tệp."))
     return header, ops
 

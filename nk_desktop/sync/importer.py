@@ -299,6 +299,8 @@ class SegmentApplier:
         self.quarantine: list[tuple] = []
         self.audit: list[tuple] = []
         self.origins: list[tuple] = []
+        self.origin_node, self.origin_seq = header["node"], header["seq"]
+        self.at_millis, self.at_texts = None, ("", "")
         self.stored: dict[tuple[str, str], dict] = {}  # domain rows the segment touches, as stored
         self.early: set[tuple[str, str]] = set()
         self.view = CachedWriterView(history, header["node"], header["seq"], header["deps"])
@@ -353,6 +355,7 @@ class SegmentApplier:
         fresh = self._load(self.ops)
         state = dict(self.raw.execute("SELECT key, value FROM local_state WHERE key IN ('hlc', 'audit_head')"))
         self.clock = int(state.get("hlc", "0"))
+        self.now = hlc.wall_millis() + self.clock_offset_ms  # one reading per segment (a few milliseconds)
         seq_text, self.prev_hash = state.get("audit_head", f"0:{capture.GENESIS_HASH}").split(":", 1)
         self.audit_seq = int(seq_text)
         positions = {op["id"]: i for i, op in enumerate(self.ops)}
@@ -383,9 +386,11 @@ class SegmentApplier:
         if table is None:
             self._refuse(op, _("Bảng “{t}” không phải dữ liệu đồng bộ.").format(t=op["tbl"]))
             return True
-        table_codec = codec(table)
         tbl, row = op["tbl"], op["row"]
         row_now = self.stored.get((tbl, row))
+        if row_now is None and op["k"] == "ins" and (tbl, row) not in self.early:
+            return self._insert(op, table, last_try)
+        table_codec = codec(table)
         current = StoredRow(table_codec, row_now) if row_now is not None else None
         if tbl in LEDGER_TABLES and op["k"] != "ins" and any(
                 f not in BOOKKEEPING and f != "deleted" and canonical(v) != DELETED_TEXT for f, v in op["f"].items()):
@@ -426,7 +431,7 @@ class SegmentApplier:
                 return False
             self._refuse(op, _("Dữ liệu không khớp với cơ sở dữ liệu trên máy này ({e}).").format(e=error))
             return True
-        self.clock = hlc.receive(self.clock, op["t"], hlc.wall_millis() + self.clock_offset_ms)
+        self.clock = hlc.receive(self.clock, op["t"], self.now)
         self.cells.update(merged)
         if op["k"] == "ins":
             self.births[(tbl, row)] = Head(op["id"], op["t"], op["n"], "")
@@ -447,7 +452,62 @@ class SegmentApplier:
             row_now.update(values)
         return True
 
-    def _refusal(self, op: dict, current: "StoredRow | None") -> str | None:
+    def _insert(self, op: dict, table, last_try: bool) -> bool:
+        """``_op`` for the insert of a row not seen here (the bulk of any import): its values are the row and
+        the fields' implicit heads (see ``_merge``), so there is nothing to merge and no old value to show."""
+        fields = op["f"]
+        names = tuple(fields)
+        reason = self._refusal(op, None, names)
+        if reason:
+            self._refuse(op, reason)
+            return True
+        sql, columns, convert = _insert_plan(codec(table), names)
+        stored = [fields[field] for field in columns]
+        try:
+            for i, to_db in convert:
+                if stored[i] is not None:
+                    stored[i] = to_db(stored[i])
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            self._refuse(op, _("Thao tác mang giá trị không hợp lệ cho cột của bảng “{t}”.").format(t=op["tbl"]))
+            return True
+        tbl, row, op_id, t = op["tbl"], op["row"], op["id"], op["t"]
+        if self.batched:
+            self.writes.append((sql, (row, *stored)))
+        else:
+            try:
+                self.raw.execute(sql, (row, *stored))
+            except sqlite3.IntegrityError as error:
+                if not last_try:
+                    return False
+                self._refuse(op, _("Dữ liệu không khớp với cơ sở dữ liệu trên máy này ({e}).").format(e=error))
+                return True
+        self.clock = hlc.receive(self.clock, t, self.now)
+        self.births[(tbl, row)] = Head(op_id, t, op["n"], "")
+        self.new_births.append((tbl, row, BIRTH, op_id, t, op["n"], ""))
+        self.applied_ids.append((op_id,))
+        self.applied += 1
+        self.changed[tbl].add(row)
+        if tbl in AUTHORITY_TABLES:
+            self._remember_authority(op)
+        shown = []  # capture.canonical({field: [None, new]}) written directly, in its sorted key order
+        for field, key, secret in _audited_fields(table, names):
+            new = fields[field]
+            if new in _EMPTY:
+                continue
+            if type(new) is str:
+                new = _string(new)
+            elif type(new) is dict and canonical(new) == DELETED_TEXT:
+                continue
+            else:
+                new = canonical(new)
+            shown.append(f"{key}:[null,{_SECRET if secret else new}]")
+        self._chain(op, "{" + ",".join(shown) + "}")
+        values = dict(zip(columns, stored))
+        values["id"] = row
+        self.stored[(tbl, row)] = values
+        return True
+
+    def _refusal(self, op: dict, current: "StoredRow | None", names: tuple | None = None) -> str | None:
         """``authorize.refusal``, remembered per kind of op while the writer's view cannot change.
 
         Without an op on the permission tables in this segment the view is the same for every op of it, and
@@ -456,9 +516,11 @@ class SegmentApplier:
         if self.verdicts is None or op["tbl"] not in CHECKED or op.get("u") is None:
             return refusal(self.view, op, current)
         fields = op["f"]
-        facts = tuple((current.get(key) if current else None) if fields.get(key, DELETED) == DELETED
-                      else fields[key] for key in ("class_id", "subject_id", "milestone"))
-        key = (op["tbl"], op["u"], op["k"], frozenset(fields), facts)
+        facts = []
+        for name in _CELL_FACTS:
+            value = fields.get(name, DELETED)
+            facts.append((current.get(name) if current else None) if value == DELETED else value)
+        key = (op["tbl"], op["u"], op["k"], names or tuple(fields), *facts)
         if key not in self.verdicts:
             self.verdicts[key] = refusal(self.view, op, current)
         return self.verdicts[key]
@@ -517,34 +579,42 @@ class SegmentApplier:
 
     def _audit(self, op: dict, table, current: StoredRow | None) -> None:
         """The audit entry of a received op, hash-chained like capture's (ids as hex: the same hash)."""
-        secret = _secret_columns(table)
-        shown = {}
-        for field, new in op["f"].items():
-            if field in capture.META_FIELDS or field == "id" or (type(new) is dict and canonical(new) == DELETED_TEXT):
+        fields, inserted = op["f"], op["k"] == "ins"
+        shown = []  # capture.canonical({field: [old, new]}) written directly, in its sorted key order
+        for field, key, secret in _audited_fields(table, tuple(fields)):
+            new = fields[field]
+            if type(new) is dict and canonical(new) == DELETED_TEXT:
                 continue
-            if op["k"] == "ins" and new in (None, "", False):
+            if inserted and new in (None, "", False):
                 continue
             old = current.get(field) if current else None
-            if field in secret:
+            if secret:
                 old, new = (None if old is None else capture.SECRET_MARK), capture.SECRET_MARK
-            shown[field] = [old, new]
+            shown.append(f"{key}:[{canonical(old)},{canonical(new)}]")
+        self._chain(op, "{" + ",".join(shown) + "}")
+
+    def _chain(self, op: dict, changes: str) -> None:
+        """The audit entry (and its origin) of a received op showing *changes*, next in this PC's hash chain."""
         self.audit_seq += 1
-        millis, _counter = hlc.unpack(op["t"])
-        at = _EPOCH + dt.timedelta(milliseconds=millis)  # the author's time (server-corrected)
+        millis = op["t"] >> hlc.COUNTER_BITS
+        if millis != self.at_millis:  # the author's time (server-corrected); ops of one save share it
+            at = _EPOCH + dt.timedelta(milliseconds=millis)
+            self.at_millis, self.at_texts = millis, (at.isoformat(), at.isoformat(sep=" ", timespec="microseconds"))
+        at_hashed, at_stored = self.at_texts
         actor_id, class_id = op.get("u") or None, op.get("c") or None
         actor_name, label = str(op.get("a") or "")[:200], str(op.get("l") or "")[:300]
-        changes = _CANONICAL(shown)
-        # capture.audit_fields() of the entry, built directly (every id is hex text already): the same hash.
-        hashed = {"seq": self.audit_seq, "at": at.isoformat(), "actor_id": actor_id, "actor_name": actor_name,
-                  "table": op["tbl"], "row": op["row"], "label": label, "class": class_id, "kind": op["k"],
-                  "changes": changes, "op": op["id"], "prev": self.prev_hash}
         prev_hash = self.prev_hash
-        self.prev_hash = hashlib.sha256(_CANONICAL(hashed).encode("utf-8")).hexdigest()
+        # capture.canonical(capture.audit_fields(entry)) written directly, keys sorted (every id is hex text
+        # already): the same text, so the same hash (tests/sync checks the chain with audit.verify_chain).
+        text = (f'{{"actor_id":{_json_text(actor_id)},"actor_name":{_string(actor_name)},"at":"{at_hashed}",'
+                f'"changes":{_string(changes)},"class":{_json_text(class_id)},"kind":{_string(op["k"])},'
+                f'"label":{_string(label)},"op":{_string(op["id"])},"prev":{_string(prev_hash)},'
+                f'"row":{_string(op["row"])},"seq":{self.audit_seq},"table":{_string(op["tbl"])}}}')
+        self.prev_hash = _sha256(text.encode("utf-8")).hexdigest()
         # In AUDIT_COLUMNS order; "at" in SQLAlchemy's SQLite DateTime storage form.
-        self.audit.append((self.audit_seq, at.isoformat(sep=" ", timespec="microseconds"), actor_id, actor_name,
-                           op["tbl"], op["row"], label, class_id, op["k"], changes, op["id"], prev_hash,
-                           self.prev_hash))
-        self.origins.append((self.audit_seq, self.header["node"], self.header["seq"]))
+        self.audit.append((self.audit_seq, at_stored, actor_id, actor_name, op["tbl"], op["row"], label, class_id,
+                           op["k"], changes, op["id"], prev_hash, self.prev_hash))
+        self.origins.append((self.audit_seq, self.origin_node, self.origin_seq))
 
     def _flush(self) -> None:
         run = self.raw.executemany
@@ -610,9 +680,32 @@ def _update_sql(table: str, columns: tuple[str, ...], bump: bool = False) -> str
     return f'UPDATE "{table}" SET {", ".join(sets)} WHERE id = ?'
 
 
+@functools.lru_cache(maxsize=512)
+def _insert_plan(table_codec, fields: tuple[str, ...]):
+    """For an insert op writing *fields*: (SQL, the columns among them, [(position, converter)] of the columns
+    whose JSON value is not already what SQLite stores)."""
+    columns = tuple(f for f in fields if f in _column_set(table_codec))
+    convert = [(i, table_codec.converters[f]) for i, f in enumerate(columns) if table_codec.converters[f] is not None]
+    return _insert_sql(table_codec.name, columns), columns, convert
+
+
+@functools.lru_cache(maxsize=512)
+def _audited_fields(table, fields: tuple[str, ...]) -> tuple[tuple[str, str, bool], ...]:
+    """The fields of an op an audit entry shows, sorted as canonical JSON sorts keys: (field, key as JSON, secret)."""
+    secret = _secret_columns(table)
+    return tuple((f, _string(f), f in secret) for f in sorted(fields) if f not in capture.META_FIELDS and f != "id")
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else _string(value)
+
+
+_CELL_FACTS = ("class_id", "subject_id", "milestone")  # what a mark's permission verdict depends on
+_EMPTY = (None, "", False)  # values an insert's audit entry leaves out (as capture does)
 _EPOCH = dt.datetime(1970, 1, 1)
-# capture.canonical's exact output (json.dumps with these options) without building an encoder per call.
-_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_string = json.encoder.encode_basestring  # a JSON string as json.dumps(ensure_ascii=False) writes it
+_SECRET = _string(capture.SECRET_MARK)
+_sha256 = hashlib.sha256
 AUDIT_COLUMNS = ("seq", "at", "actor_id", "actor_name", "table_name", "row_id", "record_label", "class_id", "kind",
                  "changes", "op_id", "prev_hash", "entry_hash")
 _SECRETS: dict[str, frozenset[str]] = {}

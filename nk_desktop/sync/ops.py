@@ -16,7 +16,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import functools
 import json
+import re
 import uuid
 from json.encoder import encode_basestring
 from typing import Any
@@ -83,6 +85,43 @@ def is_valid_op(op: Any) -> bool:
     return (op.get("u") is None or isinstance(op["u"], str)) and (op.get("c") is None or isinstance(op["c"], str))
 
 
+_HEX96 = re.compile("[0-9a-f]{96}")
+
+
+def all_valid(ops: list) -> bool:
+    """``is_valid_op`` for every op of a segment, in one pass.
+
+    The common shape (JSON types, lowercase hex ids) is accepted by a few cheap checks; an op
+    they do not accept gets the full ``is_valid_op``, so the verdict is exactly its verdict."""
+    hex96, kinds = _HEX96.fullmatch, KINDS
+    for op in ops:
+        try:
+            op_id, row, node, preds = op["id"], op["row"], op["n"], op["p"]
+            fast = (type(op["t"]) is int and type(op["tbl"]) is str and type(op["f"]) is dict
+                    and type(preds) is dict and op["k"] in kinds and type(op["k"]) is str
+                    and len(op_id) == 32 and len(row) == 32 and len(node) == 32
+                    and hex96(op_id + row + node) is not None)
+        except (KeyError, TypeError):
+            fast = False
+        if fast:
+            author, school_class = op.get("u"), op.get("c")
+            fast = ((author is None or type(author) is str) and (school_class is None or type(school_class) is str)
+                    and (not preds or _preds_fine(op["f"], preds)))
+        if not fast and not is_valid_op(op):
+            return False
+    return True
+
+
+def _preds_fine(fields: dict, preds: dict) -> bool:
+    for field, replaced in preds.items():
+        if field not in fields or type(replaced) is not list:
+            return False
+        for pred in replaced:
+            if type(pred) is not str or len(pred) != 32:
+                return False
+    return True
+
+
 _DIALECT = sqlite.dialect()
 _HEX = frozenset("0123456789abcdef")
 
@@ -107,9 +146,26 @@ class TableCodec:
         self.required = {c.key for c in table.columns if not c.nullable and c.key != "id"}
         self._to_db = {}
         self._from_db = {}
+        self.converters = {}  # field → f(JSON value, not None) giving to_db's result; None = the value as it is
         for column in table.columns:
             self._to_db[column.key] = (self._decoder(column), column.type.bind_processor(_DIALECT))
             self._from_db[column.key] = column.type.result_processor(_DIALECT, None)
+            self.converters[column.key] = self._converter(column.key)
+
+    def _converter(self, field: str):
+        """``to_db`` for one column as one call: most columns keep the value or check an id's form."""
+        decode, bind = self._to_db[field]
+        if decode is None and bind is None:
+            return None
+        if decode is _uuid:
+            def stored_id(value, generic=functools.partial(self.to_db, field), hexdigits=_HEX):
+                if type(value) is str and len(value) == 32 and hexdigits.issuperset(value):
+                    return value  # what to_db returns for an id already in the stored form
+                return generic(value)
+            return stored_id
+        if bind is None:
+            return decode
+        return functools.partial(self.to_db, field)
 
     @staticmethod
     def _decoder(column):
