@@ -47,8 +47,8 @@ _PLAIN = frozenset({type(None), bool, int, str, float})
 _OP_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def build_op(op: dict, change, node: str, author_name: str, heads: dict) -> dict:
-    """The op that travels, from capture's change record (*op*) and row change (*change*)."""
+def build_op(op_id: str, t: int, change, node: str, author: str | None, author_name: str, heads: dict) -> dict:
+    """The op that travels: capture's row change (*change*) with its op id, clock, node and author (hex)."""
     table, row = change.table, change.row_id.hex
     plain = _PLAIN
     fields = {key: value if type(value) in plain else encode_value(value)
@@ -62,30 +62,29 @@ def build_op(op: dict, change, node: str, author_name: str, heads: dict) -> dict
         for field in fields:
             replaced = heads.get((row, field)) or heads.get((row, BIRTH))
             if replaced:
-                preds[field] = sorted(op_id for op_id, _value in replaced)
-    author = op["author_id"]
-    return {"id": op["op_id"].hex, "t": op["hlc"], "n": node, "u": author.hex if author else None,
-            "a": author_name, "tbl": table, "row": row, "k": change.kind, "f": fields, "p": preds,
-            "l": change.label, "c": change.class_id.hex if change.class_id else None}
+                preds[field] = sorted(pred for pred, _value in replaced)
+    return {"id": op_id, "t": t, "n": node, "u": author, "a": author_name, "tbl": table, "row": row,
+            "k": change.kind, "f": fields, "p": preds, "l": change.label,
+            "c": change.class_id.hex if change.class_id else None}
 
 
-def record_local(connection, node_id, actor, items: list[tuple[dict, Any]]) -> None:
-    """Append the ops of *items* (capture's (change record, row change) pairs) and move the merge state."""
+def record_local(connection, node: str, author: str | None, author_name: str,
+                 items: list[tuple[str, int, Any]]) -> None:
+    """Append the ops of *items* (capture's (op id, clock, row change) triples; ids in hex) and move the merge state."""
     if connection.dialect.name != "sqlite" or not items:
         return
-    node = node_id.hex
     wanted: dict[str, set[str]] = defaultdict(set)
-    for _op, change in items:
+    for _op_id, _t, change in items:
         if change.kind != "ins":
             wanted[change.table].add(change.row_id.hex)
     heads_by_table = {table: current_heads(connection, table, rows) for table, rows in wanted.items()}
     outbox, applied, superseded, dropped, new_heads, resolved, authority = [], [], [], [], [], [], []
-    encode, author_name, no_heads = _OP_ENCODER.encode, actor.display_name, {}
-    for op, change in items:
+    encode, no_heads = _OP_ENCODER.encode, {}
+    for op_id, t, change in items:
         table, kind = change.table, change.kind
         heads = heads_by_table.get(table, no_heads)
-        travelling = build_op(op, change, node, author_name, heads)
-        op_id, row, t = travelling["id"], travelling["row"], travelling["t"]
+        travelling = build_op(op_id, t, change, node, author, author_name, heads)
+        row = travelling["row"]
         outbox.append((op_id, encode(travelling)))
         applied.append((op_id,))
         if kind == "ins":  # one row names the insert; its fields are implicit heads until written again
