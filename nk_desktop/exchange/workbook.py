@@ -137,6 +137,10 @@ class _Reader(ExcelReader):
 
 def _text_of(node) -> str:
     """A string item's text: its own ``t`` and the ``t`` of each rich-text run (not phonetic runs)."""
+    if len(node) == 1:  # plain text, the usual case
+        child = node[0]
+        if child.tag == _TEXT:
+            return child.text or ""
     parts = [child.text or "" for child in node if child.tag == _TEXT]
     parts += [run.findtext(_TEXT) or "" for run in node if run.tag == _RUN]
     return "".join(parts)
@@ -193,11 +197,10 @@ def read_sheet(workbook, worksheet) -> Sheet:
                 reference = cell.get("r")
                 column = _column_number(reference) if reference else column + 1
                 kind = cell.get("t", "n")
-                text = cell.findtext(_VALUE) or None
                 if kind == "inlineStr":
                     inline = cell.find(_INLINE)
                     value = _text_of(inline) if inline is not None else None
-                elif text is None:
+                elif (text := cell.findtext(_VALUE) or None) is None:
                     value = UNCALCULATED if cell.find(_FORMULA) is not None else None
                 elif kind == "n":
                     value = _number(text)
