@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
+import gc
 import re
 import types
 import uuid
@@ -153,6 +155,27 @@ def column_for_header(text: str) -> str | None:
     return field
 
 
+def _gc_paused(function: Callable) -> Callable:
+    """Run *function* with Python's cyclic garbage collector paused.
+
+    An import makes a few hundred thousand short-lived dicts, tuples and strings, none of them in
+    a cycle (reference counting frees them); their allocations alone set off the collector
+    every few hundred objects, and its full passes over everything the app holds cost about a
+    tenth of an import (measured: 56–88 ms of a 2,000-pupil import).  Restored afterwards (only if it
+    was on: a nested or concurrent call leaves it to the outer one).
+    """
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        was_on = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_on:
+                gc.enable()
+    return paused
+
+
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -180,6 +203,7 @@ class ParsedFile:
         return "class" in self.columns
 
 
+@_gc_paused
 def read_pupil_file(path: str | Path, *, sheet: str | None = None) -> ParsedFile:
     """Read a pupil list (.xlsx): the first sheet with a header row, or *sheet*; nothing is written.
 
@@ -523,6 +547,7 @@ class ImportRefused(ValidationError):
         self.plan = plan
 
 
+@_gc_paused
 def plan_import(db: Database, actor: Actor, parsed: ParsedFile, year_id: uuid.UUID,
                 class_id: uuid.UUID | None = None) -> ImportPlan:
     """What importing *parsed* into *year_id* (rows without a class: *class_id*) would do; writes nothing."""
@@ -530,6 +555,7 @@ def plan_import(db: Database, actor: Actor, parsed: ParsedFile, year_id: uuid.UU
         return _plan(session, actor, parsed, year_id, class_id)
 
 
+@_gc_paused
 def apply_import(db: Database, actor: Actor, plan: ImportPlan) -> dict[str, int]:
     """Carry out a previewed *plan* in one transaction; refused if it has errors or the data changed since."""
     if plan.errors:
@@ -547,6 +573,7 @@ def apply_import(db: Database, actor: Actor, plan: ImportPlan) -> dict[str, int]
     return fresh.counts
 
 
+@_gc_paused
 def import_pupils(db: Database, actor: Actor, parsed: ParsedFile, year_id: uuid.UUID,
                   class_id: uuid.UUID | None = None) -> ImportPlan:
     """Plan and write in one transaction: every row or none (``ImportRefused`` carries the plan)."""
