@@ -14,6 +14,7 @@ it with the remote author's name (``sync_audit_origin`` marks it as received).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -35,6 +36,10 @@ from nk_desktop.sync.share import NODES, Share
 
 VERSION = "version"  # the optimistic version column of the official records
 CACHE_KIB = 64 * 1024  # SQLite page cache of the importing connection
+# Checkpoint the write-ahead log every 10,000 pages (40 MB) while importing, not every 1,000: each segment
+# writes several hundred pages, and a checkpoint (with its fsyncs) after every few segments was about
+# a tenth of an import; the run ends with one checkpoint and SQLite's usual setting.
+WAL_PAGES, WAL_PAGES_USUAL = 10_000, 1_000
 SYNCED_TABLES = {m.local_table.name: m.local_table for m in Base.registry.mappers if is_synced(m.class_)}
 
 
@@ -69,18 +74,36 @@ class Importer:
         self.report = ImportReport()
         self._history: History | None = None
         self._packs: dict[str, list[bytes]] = {}  # packs read in this run (one read for all their segments)
+        self._folded = True  # no segment applied since the write-ahead log was last folded in
 
     # --- the loop -----------------------------------------------------------------------
 
     def run(self) -> ImportReport:
         """Import until nothing new can be applied."""
-        while True:
-            progressed = False
-            for node in self.share.nodes():
-                if node != self.me:
-                    progressed |= self._node(node)
-            if not progressed:
-                return self.report
+        try:
+            while True:
+                progressed = False
+                for node in self.share.nodes():
+                    if node != self.me:
+                        progressed |= self._node(node)
+                if not progressed:
+                    break
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._fold_wal()
+            raise
+        self._fold_wal()
+        return self.report
+
+    def _fold_wal(self) -> None:
+        """Back to SQLite's usual checkpoint size once the segments are in, the log folded into the file now."""
+        if self._folded:
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES_USUAL}").fetchall()
+            raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        self._folded = True
 
     def cursors(self) -> dict[str, Cursor]:
         with self.engine.connect() as conn:
@@ -185,6 +208,7 @@ class Importer:
             self._history = None  # it may hold entries of the rolled-back segment
             raise
         self._history.version += 1  # what the committed segment added is final now
+        self._folded = False
         self.report.segments += 1
         self.report.ops += applier.applied
         self.report.duplicates += applier.duplicates
@@ -201,6 +225,7 @@ class Importer:
             if self._history is None:
                 self._history = History(raw)
             raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # the heads, applied ids and audit indexes stay in memory
+            raw.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")  # see WAL_PAGES
             capture._allow_raw_writes(True)
             try:
                 # Fast path: the segment's row writes batched (one executemany per statement).  A foreign key
@@ -301,7 +326,7 @@ class SegmentApplier:
         self.origins: list[tuple] = []
         self.origin_node, self.origin_seq = header["node"], header["seq"]
         self.at_millis, self.at_texts = None, ("", "")
-        self.stored: dict[tuple[str, str], dict] = {}  # domain rows the segment touches, as stored
+        self.stored: dict[tuple[str, str], dict | tuple] = {}  # domain rows the segment touches, as stored
         self.early: set[tuple[str, str]] = set()
         self.view = CachedWriterView(history, header["node"], header["seq"], header["deps"])
         # Verdicts of the permission re-check, reused when no op of this segment changes the permission tables.
@@ -390,6 +415,8 @@ class SegmentApplier:
         row_now = self.stored.get((tbl, row))
         if row_now is None and op["k"] == "ins" and (tbl, row) not in self.early:
             return self._insert(op, table, last_try)
+        if type(row_now) is tuple:  # inserted by this segment: (columns, values), see _insert
+            row_now = self.stored[(tbl, row)] = {"id": row, **dict(zip(*row_now))}
         table_codec = codec(table)
         current = StoredRow(table_codec, row_now) if row_now is not None else None
         if tbl in LEDGER_TABLES and op["k"] != "ins" and any(
@@ -464,9 +491,17 @@ class SegmentApplier:
         sql, columns, convert = _insert_plan(codec(table), names)
         stored = [fields[field] for field in columns]
         try:
-            for i, to_db in convert:
-                if stored[i] is not None:
-                    stored[i] = to_db(stored[i])
+            for i, to_db, memo in convert:  # the values of bulk work repeat (class, subject, author, time)
+                value = stored[i]
+                if value is not None:
+                    try:
+                        stored[i] = memo[value]
+                    except KeyError:
+                        if len(memo) >= _MEMO:
+                            memo.clear()
+                        stored[i] = memo[value] = to_db(value)
+                    except TypeError:  # not hashable (bytes as {"$b64": …})
+                        stored[i] = to_db(value)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             self._refuse(op, _("Thao tác mang giá trị không hợp lệ cho cột của bảng “{t}”.").format(t=op["tbl"]))
             return True
@@ -502,9 +537,7 @@ class SegmentApplier:
                 new = canonical(new)
             shown.append(f"{key}:[null,{_SECRET if secret else new}]")
         self._chain(op, "{" + ",".join(shown) + "}")
-        values = dict(zip(columns, stored))
-        values["id"] = row
-        self.stored[(tbl, row)] = values
+        self.stored[(tbl, row)] = (columns, stored)  # made a dict if another op of the segment needs it
         return True
 
     def _refusal(self, op: dict, current: "StoredRow | None", names: tuple | None = None) -> str | None:
@@ -682,10 +715,12 @@ def _update_sql(table: str, columns: tuple[str, ...], bump: bool = False) -> str
 
 @functools.lru_cache(maxsize=512)
 def _insert_plan(table_codec, fields: tuple[str, ...]):
-    """For an insert op writing *fields*: (SQL, the columns among them, [(position, converter)] of the columns
-    whose JSON value is not already what SQLite stores)."""
+    """For an insert op writing *fields*: (SQL, the columns among them, [(position, converter, memo)] of the
+    columns whose JSON value is not already what SQLite stores).  A memo maps a value to its converted form:
+    values equal in Python (1, 1.0, True) convert alike in every column kind, so equality is the right key."""
     columns = tuple(f for f in fields if f in _column_set(table_codec))
-    convert = [(i, table_codec.converters[f]) for i, f in enumerate(columns) if table_codec.converters[f] is not None]
+    convert = [(i, table_codec.converters[f], {}) for i, f in enumerate(columns)
+               if table_codec.converters[f] is not None]
     return _insert_sql(table_codec.name, columns), columns, convert
 
 
@@ -700,6 +735,7 @@ def _json_text(value: str | None) -> str:
     return "null" if value is None else _string(value)
 
 
+_MEMO = 4096  # converted values remembered per column of an insert plan
 _CELL_FACTS = ("class_id", "subject_id", "milestone")  # what a mark's permission verdict depends on
 _EMPTY = (None, "", False)  # values an insert's audit entry leaves out (as capture does)
 _EPOCH = dt.datetime(1970, 1, 1)

@@ -18,8 +18,8 @@ Clocks order the display, never decide whether there is a conflict.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
+import typing
 
 from nk_desktop.sync.ops import DELETED_TEXT, canonical
 
@@ -58,8 +58,7 @@ def field_is_lww(table: str, field: str) -> bool:
     return table in LWW_TABLES or field in BOOKKEEPING
 
 
-@dataclasses.dataclass(frozen=True)
-class Head:
+class Head(typing.NamedTuple):  # a tuple: made for every field an op writes, it must be cheap
     op_id: str
     t: int
     node: str

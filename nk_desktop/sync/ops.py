@@ -146,7 +146,9 @@ class TableCodec:
         self.required = {c.key for c in table.columns if not c.nullable and c.key != "id"}
         self._to_db = {}
         self._from_db = {}
-        self.converters = {}  # field → f(JSON value, not None) giving to_db's result; None = the value as it is
+        # field → f(JSON value, not None) giving the parameter that stores what to_db's result stores (dates and
+        # times as the text sqlite3's adapters make of them); None: the value as it is
+        self.converters = {}
         for column in table.columns:
             self._to_db[column.key] = (self._decoder(column), column.type.bind_processor(_DIALECT))
             self._from_db[column.key] = column.type.result_processor(_DIALECT, None)
@@ -163,6 +165,10 @@ class TableCodec:
                     return value  # what to_db returns for an id already in the stored form
                 return generic(value)
             return stored_id
+        if bind is None and decode == dt.datetime.fromisoformat:
+            return lambda value: dt.datetime.fromisoformat(value).isoformat(" ")  # sqlite3's adapter for datetime
+        if bind is None and decode == dt.date.fromisoformat:
+            return lambda value: dt.date.fromisoformat(value).isoformat()  # and for date
         if bind is None:
             return decode
         return functools.partial(self.to_db, field)
