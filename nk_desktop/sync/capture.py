@@ -283,8 +283,10 @@ _string = json.encoder.encode_basestring  # what the encoder writes for a str (e
 
 
 def _json(value: Any) -> str:
-    """``canonical(value)``, quicker for text."""
-    return _string(value) if type(value) is str else canonical(value)
+    """``canonical(value)``, quicker for text and None."""
+    if type(value) is str:
+        return _string(value)
+    return "null" if value is None else canonical(value)
 
 
 def _insert_sql(connection, table, columns: tuple[str, ...]) -> str:
