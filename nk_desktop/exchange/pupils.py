@@ -683,13 +683,14 @@ def _plan(session: Session, actor: Actor, parsed: ParsedFile, year_id: uuid.UUID
 def _in_file_duplicate(row: ParsedRow, seen: dict[tuple, int]) -> str:
     """The first earlier row with the same code, or the same name and date of birth ("" if none)."""
     fields = row.fields
-    keys = [((key, fields[key]), _("{label} {value}").format(label=_label(key), value=fields[key]))
-            for key in CODE_FIELDS if fields.get(key)]
+    keys = [(key, fields[key]) for key in CODE_FIELDS if fields.get(key)]
     if row.name and fields.get("date_of_birth"):
-        keys.append((("name", fold(row.name), fields["date_of_birth"]), _("họ tên và ngày sinh")))
+        keys.append(("name", fold(row.name), fields["date_of_birth"]))
     problem = ""
-    for key, what in keys:
-        if key in seen and not problem:
+    for key in keys:
+        if key in seen and not problem:  # the message is written only for a duplicate
+            what = (_("họ tên và ngày sinh") if key[0] == "name" else
+                    _("{label} {value}").format(label=_label(key[0]), value=key[1]))
             problem = _("Trùng với dòng {n}: cùng {what}.").format(n=seen[key], what=what)
         seen.setdefault(key, row.row)
     return problem
