@@ -18,9 +18,11 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import sqlite3
+import typing
 from collections import defaultdict
 
 from nk_desktop.clock import utcnow
@@ -134,7 +136,8 @@ class Importer:
                     self._note(node, _("Thiếu tệp số {n} (các tệp sau đã có); chờ tệp này.").format(n=want))
                 return progressed
             try:
-                header, ops = decode_segment(self.key, data)
+                with _without_cyclic_gc():
+                    header, ops = decode_segment(self.key, data)
             except Unreadable as error:
                 self._note(node, _("Tệp số {n}: {e}").format(n=want, e=error))
                 return progressed
@@ -146,7 +149,8 @@ class Importer:
             if waiting:
                 self.report.waiting[node] = _("Chờ dữ liệu của máy {m} trước.").format(m=waiting[0][:8])
                 return progressed
-            self._apply(node, header, ops, sha_of(data))
+            with _without_cyclic_gc():
+                self._apply(node, header, ops, sha_of(data))
             progressed = True
 
     def _fetch(self, node: str, want: int, segments: dict[int, str], packs) -> bytes | None:
@@ -314,7 +318,7 @@ class SegmentApplier:
         self.applied = self.duplicates = self.quarantined = self.new_conflicts = 0
         self.changed: dict[str, set[str]] = defaultdict(set)
         self.cells: dict[tuple[str, str, str], dict[str, Head]] = {}
-        self.births: dict[tuple[str, str], Head] = {}  # the op that inserted each row (implicit heads)
+        self.births: dict[tuple[str, str], tuple] = {}  # (op id, t, node) that inserted each row (implicit heads)
         self.new_births: list[tuple] = []
         self.original: dict[tuple[str, str, str], dict[str, Head]] = {}
         self.superseded: set[tuple[str, str]] = set()
@@ -369,7 +373,7 @@ class SegmentApplier:
                     "SELECT row, field, op_id, t, node, value FROM sync_head WHERE tbl = ? AND row IN ({marks})",
                     sorted(rows), (table,)):
                 if field == BIRTH:
-                    self.births[(table, row)] = Head(op_id, t, node, value)
+                    self.births[(table, row)] = (op_id, t, node)
                 else:
                     self.original.setdefault((table, row, field), {})[op_id] = Head(op_id, t, node, value)
         self.cells = {key: dict(heads) for key, heads in self.original.items()}
@@ -380,7 +384,10 @@ class SegmentApplier:
         fresh = self._load(self.ops)
         state = dict(self.raw.execute("SELECT key, value FROM local_state WHERE key IN ('hlc', 'audit_head')"))
         self.clock = int(state.get("hlc", "0"))
-        self.now = hlc.wall_millis() + self.clock_offset_ms  # one reading per segment (a few milliseconds)
+        # This PC's clock moves past the latest op clock it may adopt (hlc.receive: not one more than
+        # MAX_AHEAD_MS ahead of now), once for the segment.
+        now = hlc.wall_millis() + self.clock_offset_ms
+        self.latest, self.adoptable = 0, hlc.pack(now + hlc.MAX_AHEAD_MS + 1, 0)
         seq_text, self.prev_hash = state.get("audit_head", f"0:{capture.GENESIS_HASH}").split(":", 1)
         self.audit_seq = int(seq_text)
         positions = {op["id"]: i for i, op in enumerate(self.ops)}
@@ -403,6 +410,8 @@ class SegmentApplier:
                     self._op(op, last_try=True)
                 break
             waiting = again
+        if self.applied:
+            self.clock = hlc.receive(self.clock, self.latest, now) if self.latest else hlc.tick(self.clock, now)
         self._flush()
 
     def _op(self, op: dict, *, last_try: bool) -> bool:
@@ -415,8 +424,8 @@ class SegmentApplier:
         row_now = self.stored.get((tbl, row))
         if row_now is None and op["k"] == "ins" and (tbl, row) not in self.early:
             return self._insert(op, table, last_try)
-        if type(row_now) is tuple:  # inserted by this segment: (columns, values), see _insert
-            row_now = self.stored[(tbl, row)] = {"id": row, **dict(zip(*row_now))}
+        if type(row_now) is tuple:  # inserted by this segment: (columns, parameters), see _insert
+            row_now = self.stored[(tbl, row)] = dict(zip(*row_now))
         table_codec = codec(table)
         current = StoredRow(table_codec, row_now) if row_now is not None else None
         if tbl in LEDGER_TABLES and op["k"] != "ins" and any(
@@ -458,10 +467,11 @@ class SegmentApplier:
                 return False
             self._refuse(op, _("Dữ liệu không khớp với cơ sở dữ liệu trên máy này ({e}).").format(e=error))
             return True
-        self.clock = hlc.receive(self.clock, op["t"], self.now)
+        if self.latest < op["t"] < self.adoptable:
+            self.latest = op["t"]
         self.cells.update(merged)
         if op["k"] == "ins":
-            self.births[(tbl, row)] = Head(op["id"], op["t"], op["n"], "")
+            self.births[(tbl, row)] = (op["id"], op["t"], op["n"])
             self.new_births.append((tbl, row, BIRTH, op["id"], op["t"], op["n"], ""))
         for pair in new_superseded:
             if pair not in self.superseded:
@@ -488,56 +498,47 @@ class SegmentApplier:
         if reason:
             self._refuse(op, reason)
             return True
-        sql, columns, convert = _insert_plan(codec(table), names)
-        stored = [fields[field] for field in columns]
+        plan = _insert_plan(codec(table), names)
+        params, shown = [op["row"], *plan.blank], [""] * plan.shown
         try:
-            for i, to_db, memo in convert:  # the values of bulk work repeat (class, subject, author, time)
-                value = stored[i]
-                if value is not None:
-                    try:
-                        stored[i] = memo[value]
-                    except KeyError:
-                        if len(memo) >= _MEMO:
-                            memo.clear()
-                        stored[i] = memo[value] = to_db(value)
-                    except TypeError:  # not hashable (bytes as {"$b64": …})
-                        stored[i] = to_db(value)
+            # One pass over the op's fields: each value's stored form and audit text, remembered per field
+            # (the values of bulk work repeat: class, subject, pupil, author, time).
+            for value, (to_param, to_shown, memo, make) in zip(fields.values(), plan.slots):
+                try:
+                    kind, params[to_param], shown[to_shown] = memo[value]
+                    if kind is not type(value):  # 1, 1.0 and True are one key; not one value here
+                        kind, params[to_param], shown[to_shown] = make(value)
+                except KeyError:
+                    kind, params[to_param], shown[to_shown] = make(value)
+                except TypeError:  # not hashable (bytes as {"$b64": …}, the deleted mark)
+                    kind, params[to_param], shown[to_shown] = make(value)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             self._refuse(op, _("Thao tác mang giá trị không hợp lệ cho cột của bảng “{t}”.").format(t=op["tbl"]))
             return True
+        params.pop()  # the place of fields that are not columns
         tbl, row, op_id, t = op["tbl"], op["row"], op["id"], op["t"]
         if self.batched:
-            self.writes.append((sql, (row, *stored)))
+            self.writes.append((plan.sql, params))
         else:
             try:
-                self.raw.execute(sql, (row, *stored))
+                self.raw.execute(plan.sql, params)
             except sqlite3.IntegrityError as error:
                 if not last_try:
                     return False
                 self._refuse(op, _("Dữ liệu không khớp với cơ sở dữ liệu trên máy này ({e}).").format(e=error))
                 return True
-        self.clock = hlc.receive(self.clock, t, self.now)
-        self.births[(tbl, row)] = Head(op_id, t, op["n"], "")
+        if self.latest < t < self.adoptable:
+            self.latest = t
+        self.births[(tbl, row)] = (op_id, t, op["n"])
         self.new_births.append((tbl, row, BIRTH, op_id, t, op["n"], ""))
         self.applied_ids.append((op_id,))
         self.applied += 1
         self.changed[tbl].add(row)
         if tbl in AUTHORITY_TABLES:
             self._remember_authority(op)
-        shown = []  # capture.canonical({field: [None, new]}) written directly, in its sorted key order
-        for field, key, secret in _audited_fields(table, names):
-            new = fields[field]
-            if new in _EMPTY:
-                continue
-            if type(new) is str:
-                new = _string(new)
-            elif type(new) is dict and canonical(new) == DELETED_TEXT:
-                continue
-            else:
-                new = canonical(new)
-            shown.append(f"{key}:[null,{_SECRET if secret else new}]")
-        self._chain(op, "{" + ",".join(shown) + "}")
-        self.stored[(tbl, row)] = (columns, stored)  # made a dict if another op of the segment needs it
+        # capture.canonical({field: [None, new]}): each shown field's text ends with a comma
+        self._chain(op, "{" + "".join(shown)[:-1] + "}")
+        self.stored[(tbl, row)] = (plan.columns, params)  # made a dict if another op of the segment needs it
         return True
 
     def _refusal(self, op: dict, current: "StoredRow | None", names: tuple | None = None) -> str | None:
@@ -549,10 +550,10 @@ class SegmentApplier:
         if self.verdicts is None or op["tbl"] not in CHECKED or op.get("u") is None:
             return refusal(self.view, op, current)
         fields = op["f"]
-        facts = []
-        for name in _CELL_FACTS:
-            value = fields.get(name, DELETED)
-            facts.append((current.get(name) if current else None) if value == DELETED else value)
+        facts = (fields.get("class_id", DELETED), fields.get("subject_id", DELETED), fields.get("milestone", DELETED))
+        if any(type(value) is dict for value in facts):  # absent or deleted: the row says which cells
+            facts = tuple((current.get(name) if current else None) if value == DELETED else value
+                          for name, value in zip(_CELL_FACTS, facts))
         key = (op["tbl"], op["u"], op["k"], names or tuple(fields), *facts)
         if key not in self.verdicts:
             self.verdicts[key] = refusal(self.view, op, current)
@@ -580,7 +581,8 @@ class SegmentApplier:
         for field in op["f"]:
             cell = self.cells.get((tbl, row, field))
             if cell is None and birth is not None and current is not None:
-                cell = {birth.op_id: Head(birth.op_id, birth.t, birth.node, canonical(current.get(field)))}
+                op_id, t, node = birth
+                cell = {op_id: Head(op_id, t, node, canonical(current.get(field)))}
             base[field] = cell or {}
         by_field, new_superseded = apply_op(base, self.superseded, op)
         self.early.add((tbl, row))
@@ -692,6 +694,20 @@ class SegmentApplier:
             [("hlc", str(self.clock)), ("audit_head", f"{self.audit_seq}:{self.prev_hash}")])
 
 
+@contextlib.contextmanager
+def _without_cyclic_gc():
+    """Decoding and applying a segment makes tens of thousands of small acyclic objects (ops, values,
+    rows); the cyclic garbage collector would scan the whole heap several times over for nothing (about
+    6 % of an import here, more in the app's larger heap).  Off for the segment, as it was after."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 _COLUMN_SETS: dict = {}  # table codec → its column names
 
 
@@ -713,15 +729,51 @@ def _update_sql(table: str, columns: tuple[str, ...], bump: bool = False) -> str
     return f'UPDATE "{table}" SET {", ".join(sets)} WHERE id = ?'
 
 
+class _InsertPlan(typing.NamedTuple):
+    sql: str
+    columns: tuple[str, ...]   # "id" and the op's fields that are columns, in the op's order: the parameters
+    blank: tuple[None, ...]    # the parameters after the id, and one place for the fields that are not columns
+    shown: int                 # audit texts: one per shown field (sorted as canonical JSON sorts keys), one spare
+    slots: tuple               # per field of the op: (parameter index, audit text index, memo, make)
+
+
 @functools.lru_cache(maxsize=512)
-def _insert_plan(table_codec, fields: tuple[str, ...]):
-    """For an insert op writing *fields*: (SQL, the columns among them, [(position, converter, memo)] of the
-    columns whose JSON value is not already what SQLite stores).  A memo maps a value to its converted form:
-    values equal in Python (1, 1.0, True) convert alike in every column kind, so equality is the right key."""
+def _insert_plan(table_codec, fields: tuple[str, ...]) -> _InsertPlan:
+    """How an insert op writing *fields* (in this order) becomes its row's parameters and its audit text."""
     columns = tuple(f for f in fields if f in _column_set(table_codec))
-    convert = [(i, table_codec.converters[f], {}) for i, f in enumerate(columns)
-               if table_codec.converters[f] is not None]
-    return _insert_sql(table_codec.name, columns), columns, convert
+    secret = _secret_columns(table_codec.table)
+    audited = sorted(f for f in fields if f not in capture.META_FIELDS and f != "id")
+    slots = []
+    for field in fields:
+        to_param = 1 + columns.index(field) if field in columns else 1 + len(columns)
+        to_shown = audited.index(field) if field in audited else len(audited)
+        slots.append((to_param, to_shown, *_value_maker(table_codec.converters.get(field) if field in columns else None,
+                                                        _string(field) if field in audited else None,
+                                                        field in secret)))
+    return _InsertPlan(_insert_sql(table_codec.name, columns), ("id", *columns), (None,) * (len(columns) + 1),
+                       len(audited) + 1, tuple(slots))
+
+
+def _value_maker(to_db, key: str | None, secret: bool):
+    """(memo, make) for one field of an insert: make(value) = (type, parameter, audit text), remembered."""
+    memo: dict = {}
+
+    def make(value):
+        parameter = value if value is None or to_db is None else to_db(value)
+        if key is None or value in _EMPTY or (type(value) is dict and canonical(value) == DELETED_TEXT):
+            text = ""  # left out of the audit entry, as capture leaves it out
+        else:
+            text = f"{key}:[null,{_SECRET if secret else canonical(value)}],"
+        made = (type(value), parameter, text)
+        if len(memo) >= _MEMO:
+            memo.clear()
+        try:
+            memo[value] = made
+        except TypeError:
+            pass
+        return made
+
+    return memo, make
 
 
 @functools.lru_cache(maxsize=512)
@@ -735,7 +787,7 @@ def _json_text(value: str | None) -> str:
     return "null" if value is None else _string(value)
 
 
-_MEMO = 4096  # converted values remembered per column of an insert plan
+_MEMO = 4096  # values remembered per field of an insert plan
 _CELL_FACTS = ("class_id", "subject_id", "milestone")  # what a mark's permission verdict depends on
 _EMPTY = (None, "", False)  # values an insert's audit entry leaves out (as capture does)
 _EPOCH = dt.datetime(1970, 1, 1)
