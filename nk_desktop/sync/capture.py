@@ -157,7 +157,7 @@ def _change_for_new(obj, actor: Actor, now: dt.datetime) -> RowChange:
     obj.created_by = obj.updated_by = actor.account_id
     values = {prop.key: getattr(obj, prop.key) for prop in mapper.column_attrs}
     return RowChange(
-        table=mapper.local_table.name,
+        table=str(mapper.local_table.name),  # plain str: SQLAlchemy's quoted_name costs the driver a lookup
         row_id=obj.id,
         kind="ins",
         new=values,
@@ -192,7 +192,7 @@ def _change_for_dirty(obj, actor: Actor, now: dt.datetime) -> RowChange | None:
     new["updated_at"], new["updated_by"] = now, actor.account_id
     kind = "del" if new.get("deleted") is True else "upd"
     return RowChange(
-        table=mapper.local_table.name,
+        table=str(mapper.local_table.name),  # plain str: SQLAlchemy's quoted_name costs the driver a lookup
         row_id=obj.id,
         kind=kind,
         new=new,
@@ -411,7 +411,7 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]])
     template.update(defaults)
     meta = {"created_at": now, "updated_at": now, "created_by": actor.account_id, "updated_by": actor.account_id}
     blank: dict[str, Any] = {}  # the old values of an insert: none (shared, read only)
-    table_name = mapper.local_table.name
+    table_name = str(mapper.local_table.name)  # plain str: the driver adapts a str subclass slowly
     full_rows, changes = [], []
     for row, fresh_id in zip(rows, ordered_ids(len(rows))):
         values = template.copy()
