@@ -329,6 +329,7 @@ class SegmentApplier:
         self.audit: list[tuple] = []
         self.origins: list[tuple] = []
         self.origin_node, self.origin_seq = header["node"], header["seq"]
+        self.who: dict[tuple, tuple] = {}  # an op's author, class, label, kind, table → their audit texts
         self.at_millis, self.at_texts = None, ("", "")
         self.stored: dict[tuple[str, str], dict | tuple] = {}  # domain rows the segment touches, as stored
         self.early: set[tuple[str, str]] = set()
@@ -499,19 +500,19 @@ class SegmentApplier:
             self._refuse(op, reason)
             return True
         plan = _insert_plan(codec(table), names)
-        params, shown = [op["row"], *plan.blank], [""] * plan.shown
+        params, shown, escaped = [op["row"], *plan.blank], [""] * plan.shown, [""] * plan.shown
         try:
             # One pass over the op's fields: each value's stored form and audit text, remembered per field
             # (the values of bulk work repeat: class, subject, pupil, author, time).
             for value, (to_param, to_shown, memo, make) in zip(fields.values(), plan.slots):
                 try:
-                    kind, params[to_param], shown[to_shown] = memo[value]
+                    kind, params[to_param], shown[to_shown], escaped[to_shown] = memo[value]
                     if kind is not type(value):  # 1, 1.0 and True are one key; not one value here
-                        kind, params[to_param], shown[to_shown] = make(value)
+                        kind, params[to_param], shown[to_shown], escaped[to_shown] = make(value)
                 except KeyError:
-                    kind, params[to_param], shown[to_shown] = make(value)
+                    kind, params[to_param], shown[to_shown], escaped[to_shown] = make(value)
                 except TypeError:  # not hashable (bytes as {"$b64": …}, the deleted mark)
-                    kind, params[to_param], shown[to_shown] = make(value)
+                    kind, params[to_param], shown[to_shown], escaped[to_shown] = make(value)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             self._refuse(op, _("Thao tác mang giá trị không hợp lệ cho cột của bảng “{t}”.").format(t=op["tbl"]))
             return True
@@ -536,8 +537,9 @@ class SegmentApplier:
         self.changed[tbl].add(row)
         if tbl in AUTHORITY_TABLES:
             self._remember_authority(op)
-        # capture.canonical({field: [None, new]}): each shown field's text ends with a comma
-        self._chain(op, "{" + "".join(shown)[:-1] + "}")
+        # capture.canonical({field: [None, new]}): each shown field's text ends with a comma; and that text as
+        # a JSON string (escaping works character by character: the escaped parts joined)
+        self._chain(op, "{" + "".join(shown)[:-1] + "}", '"{' + "".join(escaped)[:-1] + '}"')
         self.stored[(tbl, row)] = (plan.columns, params)  # made a dict if another op of the segment needs it
         return True
 
@@ -551,7 +553,7 @@ class SegmentApplier:
             return refusal(self.view, op, current)
         fields = op["f"]
         facts = (fields.get("class_id", DELETED), fields.get("subject_id", DELETED), fields.get("milestone", DELETED))
-        if any(type(value) is dict for value in facts):  # absent or deleted: the row says which cells
+        if type(facts[0]) is dict or type(facts[1]) is dict or type(facts[2]) is dict:  # absent or deleted
             facts = tuple((current.get(name) if current else None) if value == DELETED else value
                           for name, value in zip(_CELL_FACTS, facts))
         key = (op["tbl"], op["u"], op["k"], names or tuple(fields), *facts)
@@ -626,25 +628,30 @@ class SegmentApplier:
             if secret:
                 old, new = (None if old is None else capture.SECRET_MARK), capture.SECRET_MARK
             shown.append(f"{key}:[{canonical(old)},{canonical(new)}]")
-        self._chain(op, "{" + ",".join(shown) + "}")
+        changes = "{" + ",".join(shown) + "}"
+        self._chain(op, changes, _string(changes))
 
-    def _chain(self, op: dict, changes: str) -> None:
-        """The audit entry (and its origin) of a received op showing *changes*, next in this PC's hash chain."""
+    def _chain(self, op: dict, changes: str, changes_json: str) -> None:
+        """The audit entry (and its origin) of a received op showing *changes* (*changes_json*: the same as a
+        JSON string), next in this PC's hash chain."""
         self.audit_seq += 1
         millis = op["t"] >> hlc.COUNTER_BITS
         if millis != self.at_millis:  # the author's time (server-corrected); ops of one save share it
             at = _EPOCH + dt.timedelta(milliseconds=millis)
             self.at_millis, self.at_texts = millis, (at.isoformat(), at.isoformat(sep=" ", timespec="microseconds"))
         at_hashed, at_stored = self.at_texts
-        actor_id, class_id = op.get("u") or None, op.get("c") or None
-        actor_name, label = str(op.get("a") or "")[:200], str(op.get("l") or "")[:300]
+        who = (op.get("u"), op.get("a"), op.get("c"), op.get("l"), op["k"], op["tbl"])
+        try:
+            actor_id, actor_name, class_id, label, start, middle, end = self.who[who]
+        except (KeyError, TypeError):  # TypeError: a name or label that is not text (made text by _who_texts)
+            actor_id, actor_name, class_id, label, start, middle, end = found = _who_texts(op)
+            if len(self.who) < _MEMO and type(who[1]) in _TEXT_OR_NONE and type(who[3]) in _TEXT_OR_NONE:
+                self.who[who] = found
         prev_hash = self.prev_hash
         # capture.canonical(capture.audit_fields(entry)) written directly, keys sorted (every id is hex text
         # already): the same text, so the same hash (tests/sync checks the chain with audit.verify_chain).
-        text = (f'{{"actor_id":{_json_text(actor_id)},"actor_name":{_string(actor_name)},"at":"{at_hashed}",'
-                f'"changes":{_string(changes)},"class":{_json_text(class_id)},"kind":{_string(op["k"])},'
-                f'"label":{_string(label)},"op":{_string(op["id"])},"prev":{_string(prev_hash)},'
-                f'"row":{_string(op["row"])},"seq":{self.audit_seq},"table":{_string(op["tbl"])}}}')
+        text = (f'{start}{at_hashed}","changes":{changes_json}{middle}{_string(op["id"])},"prev":{_string(prev_hash)},'
+                f'"row":{_string(op["row"])},"seq":{self.audit_seq}{end}')
         self.prev_hash = _sha256(text.encode("utf-8")).hexdigest()
         # In AUDIT_COLUMNS order; "at" in SQLAlchemy's SQLite DateTime storage form.
         self.audit.append((self.audit_seq, at_stored, actor_id, actor_name, op["tbl"], op["row"], label, class_id,
@@ -755,7 +762,8 @@ def _insert_plan(table_codec, fields: tuple[str, ...]) -> _InsertPlan:
 
 
 def _value_maker(to_db, key: str | None, secret: bool):
-    """(memo, make) for one field of an insert: make(value) = (type, parameter, audit text), remembered."""
+    """(memo, make) for one field of an insert: make(value) = (type, parameter, audit text, that text escaped
+    as inside a JSON string), remembered."""
     memo: dict = {}
 
     def make(value):
@@ -764,7 +772,7 @@ def _value_maker(to_db, key: str | None, secret: bool):
             text = ""  # left out of the audit entry, as capture leaves it out
         else:
             text = f"{key}:[null,{_SECRET if secret else canonical(value)}],"
-        made = (type(value), parameter, text)
+        made = (type(value), parameter, text, _string(text)[1:-1])
         if len(memo) >= _MEMO:
             memo.clear()
         try:
@@ -787,8 +795,20 @@ def _json_text(value: str | None) -> str:
     return "null" if value is None else _string(value)
 
 
+def _who_texts(op: dict) -> tuple:
+    """(actor id, actor name, class id, label) of an op's audit entry as stored, and the canonical JSON of the
+    hashed fields around them: up to "at", from "class" to "op", and "table" to the end."""
+    actor_id, class_id = op.get("u") or None, op.get("c") or None
+    actor_name, label = str(op.get("a") or "")[:200], str(op.get("l") or "")[:300]
+    return (actor_id, actor_name, class_id, label,
+            f'{{"actor_id":{_json_text(actor_id)},"actor_name":{_string(actor_name)},"at":"',
+            f',"class":{_json_text(class_id)},"kind":{_string(op["k"])},"label":{_string(label)},"op":',
+            f',"table":{_string(op["tbl"])}}}')
+
+
 _MEMO = 4096  # values remembered per field of an insert plan
 _CELL_FACTS = ("class_id", "subject_id", "milestone")  # what a mark's permission verdict depends on
+_TEXT_OR_NONE = (str, type(None))
 _EMPTY = (None, "", False)  # values an insert's audit entry leaves out (as capture does)
 _EPOCH = dt.datetime(1970, 1, 1)
 _string = json.encoder.encode_basestring  # a JSON string as json.dumps(ensure_ascii=False) writes it
