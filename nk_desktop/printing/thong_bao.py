@@ -65,6 +65,11 @@ def _lower_first(value: str) -> str:
     return value[:1].lower() + value[1:]
 
 
+def _attendance_label(sheet: NoticeSheet, notice: ParentNotice) -> str:
+    """"Chuyên cần:" when the sentence already names the period (the roll-call service's does), else with it."""
+    return "Chuyên cần:" if sheet.period in notice.attendance else f"Chuyên cần ({sheet.period}):"
+
+
 def block(sheet: NoticeSheet, notice: ParentNotice, st: dict, width: float) -> Table:
     rows: list[list] = [
         [Paragraph(f"{text(sheet.header.school_name.upper())}<br/>Lớp {text(sheet.class_name)} — năm học "
@@ -73,7 +78,7 @@ def block(sheet: NoticeSheet, notice: ParentNotice, st: dict, width: float) -> T
         [Paragraph(f"Học sinh: <b>{text(notice.full_name)}</b> (STT {notice.number})"
                    + (f" — điện thoại phụ huynh: {text(notice.parent_phone)}" if notice.parent_phone else ""),
                    st["n"]), ""],
-        [Paragraph(f"<b>Chuyên cần ({text(sheet.period)}):</b> {text(notice.attendance)}", st["n"]), ""],
+        [Paragraph(f"<b>{text(_attendance_label(sheet, notice))}</b> {text(notice.attendance)}", st["n"]), ""],
     ]
     spans = [("SPAN", (0, 1), (1, 1)), ("SPAN", (0, 2), (1, 2))]
     if notice.results:

@@ -707,6 +707,7 @@ class PrintRequest:
     class_id: uuid.UUID | None = None
     milestone: str | None = None     # tong_hop; the results on a notice; a term for the term book / mark book
     month: str | None = None         # "2026-10": roll sheets of the month; the period of a notice
+    week: dt.date | None = None      # a notice of one week (Monday–Sunday holding this day) instead of a month
     term: int | None = None          # 1 | 2
     pupil_id: uuid.UUID | None = None
     staff_id: uuid.UUID | None = None  # so_diem_ca_nhan (default: the actor)
@@ -878,6 +879,12 @@ def _data(db: Database, actor: Actor, request: PrintRequest):
     return data
 
 
+def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The week (Monday–Sunday) holding *day*."""
+    first = day - dt.timedelta(days=day.weekday())
+    return first, first + dt.timedelta(days=6)
+
+
 def _build_data(db: Database, actor: Actor, request: PrintRequest):
     from nk_desktop.errors import ValidationError
 
@@ -915,9 +922,15 @@ def _build_data(db: Database, actor: Actor, request: PrintRequest):
             raise ValidationError(_("Hãy chọn biên bản sửa điểm cần in."), field="request")
         return correction_minutes(db, actor, request.request_id)
     if kind == "thong_bao":
-        if not request.month:
-            raise ValidationError(_("Thông báo phụ huynh: hãy chọn tháng."), field="month")
-        first, last = _month_bounds(request.month)
+        if request.week is not None and request.month:
+            raise ValidationError(_("Thông báo phụ huynh: chọn một tuần hoặc một tháng, không chọn cả hai."),
+                                  field="month")
+        if request.week is not None:
+            first, last = week_bounds(request.week)
+        elif request.month:
+            first, last = _month_bounds(request.month)
+        else:
+            raise ValidationError(_("Thông báo phụ huynh: hãy chọn tuần hoặc tháng."), field="month")
         return notice_sheet(db, actor, request.class_id, first, last, milestone=request.milestone)
     raise ValidationError(_("Không có loại sổ “{k}”.").format(k=kind), field="kind")
 
@@ -948,6 +961,9 @@ def _render(kind: str, items: list):
 def _period(request: PrintRequest) -> str:
     if request.kind == "tong_hop":
         return (request.milestone or "").upper()
+    if request.kind == "thong_bao" and request.week is not None:
+        iso_year, iso_week, _day = request.week.isocalendar()
+        return f"{iso_year:04d}-W{iso_week:02d}"  # the log's key and the file name: "2026-W41"
     if request.kind in ("so_goi_ten_thang", "thong_bao"):
         return request.month or ""
     if request.kind in ("so_goi_ten_ghi_diem", "so_diem_ca_nhan"):
