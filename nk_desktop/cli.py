@@ -487,7 +487,7 @@ def cmd_attendance_import(ctx: Context) -> int:
 
 
 def cmd_print(ctx: Context) -> int:
-    """`print DOC --year Y [--class C | --all-classes] [--milestone M] [--month M] [--term N] [--pupil ID]
+    """`print DOC --year Y [--class C | --all-classes] [--milestone M] [--month M | --week D] [--term N] [--pupil ID]
     [--teacher USER] [--request ID] [--paper A4|A3] --out F.pdf|DIR`: lay out a book as PDF and log the print.
 
     ``--all-classes`` writes one file per class into the folder --out (for so-diem-ca-nhan: one per
@@ -522,8 +522,21 @@ def cmd_print(ctx: Context) -> int:
         raise UsageError(_("Bảng tổng hợp cần --milestone (GK1, CK1, GK2 hoặc CN)."))
     if kind in ("so_goi_ten_ghi_diem", "so_diem_ca_nhan") and not (args.term or args.milestone):
         raise UsageError(_("Cần --term 1|2 (hoặc --milestone của học kì)."))
-    if kind == "thong_bao" and not args.month:
-        raise UsageError(_("Thông báo phụ huynh cần --month NĂM-THÁNG."))
+    if kind == "thong_bao" and not (args.month or args.week):
+        raise UsageError(_("Thông báo phụ huynh cần --month NĂM-THÁNG hoặc --week NĂM-THÁNG-NGÀY."))
+    if args.week and kind != "thong_bao":
+        raise UsageError(_("--week chỉ dùng cho thông báo phụ huynh (thong-bao)."))
+    if args.week and args.month:
+        raise UsageError(_("Chọn --week hoặc --month, không dùng cả hai."))
+    week = None
+    if args.week:
+        import datetime as dt
+
+        try:
+            week = dt.date.fromisoformat(args.week)
+        except ValueError:
+            raise UsageError(_("Ngày “{d}” không hợp lệ (dạng NĂM-THÁNG-NGÀY, ví dụ 2026-10-05).").format(
+                d=args.week)) from None
     if kind == "bien_ban" and not args.request:
         raise UsageError(_("Biên bản sửa điểm cần --request ID."))
     from nk_desktop.errors import ValidationError
@@ -577,7 +590,7 @@ def cmd_print(ctx: Context) -> int:
     def request(class_id=None, staff_id=None) -> books.PrintRequest:
         return books.PrintRequest(kind=kind, year_id=year_id, class_id=class_id, milestone=args.milestone,
                                   month=args.month, term=args.term, pupil_id=pupil_id, staff_id=staff_id,
-                                  request_id=request_id, paper=args.paper)
+                                  request_id=request_id, paper=args.paper, week=week)
 
     if kind == "so_diem_ca_nhan":
         requests = [request(class_id, staff_id) for staff_id in staff_ids]
@@ -925,6 +938,8 @@ def build_parser() -> argparse.ArgumentParser:
     print_cmd.add_argument("--all-classes", action="store_true", help=_("mỗi lớp một tệp vào thư mục --out"))
     print_cmd.add_argument("--milestone", help=_("GK1, CK1, GK2 hoặc CN"))
     print_cmd.add_argument("--month", help=_("tháng, ví dụ 2025-10 (sổ gọi tên tháng; thông báo phụ huynh)"))
+    print_cmd.add_argument("--week", metavar="YYYY-MM-DD",
+                           help=_("thông báo phụ huynh của một tuần: một ngày bất kì trong tuần (thứ Hai–Chủ nhật)"))
     print_cmd.add_argument("--term", type=int, choices=(1, 2), help=_("học kì"))
     print_cmd.add_argument("--pupil", metavar="ID", help=_("học sinh (mã trong phần mềm, mã định danh hoặc mã học sinh)"))
     print_cmd.add_argument("--teacher", metavar="USER", help=_("sổ điểm cá nhân của giáo viên (tên đăng nhập)"))
