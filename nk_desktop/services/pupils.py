@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import uuid
 from typing import Any
@@ -63,6 +64,7 @@ EDITABLE = ("family_name", "middle_name", "given_name", "date_of_birth", "gender
 MOET_CODE_RE = re.compile(r"^[0-9A-Za-z]{1,20}$")
 
 
+@functools.lru_cache(maxsize=256)  # an import repeats a handful of spellings over thousands of rows
 def normal_ethnicity(text: str) -> str:
     """The official name of an ethnic group ("Tay" → "Tày", "H'Mông" → "Mông"), or ``ValidationError``."""
     key = re.sub(r"[\s\-']", "", fold(text or ""))
