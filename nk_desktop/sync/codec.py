@@ -131,23 +131,29 @@ def decode_segment(key: bytes, data: bytes) -> tuple[dict, list[dict]]:
     payload = unseal(SEGMENT_MAGIC, key, data)
     if not payload.endswith(b"\n"):
         raise Unreadable(_("Tệp nhật ký không kết thúc đúng."))
-    try:  # the payload decoded at once (no UTF-8 character holds the byte of "\n"), then split into lines
-        lines = payload[:-1].decode("utf-8").split("\n")
+    try:  # the payload decoded at once: no UTF-8 character holds the byte of "\n"
+        text = payload.decode("utf-8")
     except UnicodeDecodeError:
         raise Unreadable(_("Một dòng trong tệp không đọc được.")) from None
-    header = _check_header(_json_text(lines[0]), "seg")
-    if len(lines) - 1 != header["n_ops"]:
-        raise Unreadable(_("Số thao tác trong tệp không khớp phần đầu."))
-    decode = _DECODER.raw_decode
-    ops = []
+    # One JSON value filling each line, read in place: raw_decode neither skips nor allows anything around the
+    # value, so a line is good when its value ends right at the line's "\n".
+    decode, ops, at = _DECODER.raw_decode, [], 0
     try:
-        for line in lines[1:]:
-            op, end = decode(line)
-            if end != len(line):
+        header, at = decode(text, 0)
+        if text[at] != "\n":
+            raise ValueError
+        header = _check_header(header, "seg")
+        at += 1
+        while at < len(text):
+            op, at = decode(text, at)
+            if text[at] != "\n":
                 raise ValueError
             ops.append(op)
-    except (ValueError, RecursionError):
+            at += 1
+    except (ValueError, IndexError, RecursionError):
         raise Unreadable(_("Một dòng trong tệp không đọc được.")) from None
+    if len(ops) != header["n_ops"]:
+        raise Unreadable(_("Số thao tác trong tệp không khớp phần đầu."))
     if not all_valid(ops):
         raise Unreadable(_("Có thao tác sai cấu trúc trong tệp."))
     return header, ops
