@@ -1,5 +1,11 @@
 """"Thông báo phụ huynh": a week's or a month's attendance per pupil, to send through the school's
-messaging app (Điều 3.5, 7.5): copied all at once, or saved as an Excel list.  One ``parent_notices`` call."""
+messaging app (Điều 3.5, 7.5): copied all at once, saved as an Excel list, or printed (one slip per pupil).
+One ``parent_notices`` call.
+
+"In thông báo…" prints exactly the class and period on screen through the print centre's path
+(``books.render_document`` checks the permission; ``books.record_document`` logs the print), shown
+first in a preview window (``PdfPreview``) with "In…" and "Lưu PDF…".  The printer, the file dialog
+and the way the window is shown are attributes a test replaces, so no dialog is ever exec()'d."""
 
 from __future__ import annotations
 
@@ -7,17 +13,23 @@ import datetime as dt
 import uuid
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+)
 
 from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
 from nk_desktop.services import attendance
+from nk_desktop.services import books
 from nk_desktop.services.attendance import Notice
+from nk_desktop.services.books import PrintedDocument, PrintRequest
 from nk_desktop.views.attendance.common import (
     ERROR_STYLE, INFO_STYLE, Context, class_combo, labelled, make_table, qdate, select_data, set_widths,
 )
 from nk_desktop.views.attendance.models import ListModel, ListRow
 from nk_desktop.views.common import BackgroundOperation
+from nk_desktop.views.printing import pdf as pdf_views
+from nk_desktop.views.printing.center import ask_save_pdf
 
 COLUMNS = (_("STT"), _("Họ và tên"), _("Điện thoại"), _("Nội dung"))
 PERIODS = {"week": _("Tuần"), "month": _("Tháng")}
@@ -32,12 +44,92 @@ def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
     return first, (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
+class NoticePrintDialog(QDialog):
+    """The laid-out notices before they go to paper: the preview, "In…", "Lưu PDF…", "Đóng"."""
+
+    def __init__(self, page: "NoticesPage", document: PrintedDocument):
+        super().__init__(page)
+        self.page = page
+        self.document = document
+        self.setWindowTitle(document.title)
+        self.resize(900, 1000)
+        layout = QVBoxLayout(self)
+        self.preview = pdf_views.PdfPreview(self)
+        self.preview.show_pdf(document.title, document.pdf)
+        layout.addWidget(self.preview, 1)
+        self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
+        self.status_label.hide()
+        layout.addWidget(self.status_label)
+        buttons = QHBoxLayout()
+        self.print_button = QPushButton(_("In…"), self)
+        self.save_button = QPushButton(_("Lưu PDF…"), self)
+        self.close_button = QPushButton(_("Đóng"), self)
+        for button in (self.print_button, self.save_button, self.close_button):
+            button.setAutoDefault(False)
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.print_button.clicked.connect(self.print_document)
+        self.save_button.clicked.connect(self.save_document)
+        self.close_button.clicked.connect(self.reject)
+
+    def print_document(self) -> bool:
+        if not self.page.print_documents(self, [(self.document.title, self.document.pdf)]):
+            self._status(_("Chưa in."), error=False)
+            return False
+        if self._record():
+            self._status(_("Đã gửi tới máy in ({n} trang) và ghi vào sổ theo dõi in.").format(n=self._pages()),
+                         error=False)
+        return True
+
+    def save_document(self) -> str | None:
+        path = self.page.ask_save_pdf(self, _("Lưu tệp PDF"), self.document.filename)
+        if not path:
+            return None
+        try:
+            with open(path, "wb") as handle:
+                handle.write(self.document.pdf)
+        except OSError as error:
+            self._status(_("Không ghi được tệp {path}: {e}").format(path=path, e=error.strerror or error))
+            return None
+        if self._record():
+            self._status(_("Đã lưu {path} ({n} trang).").format(path=path, n=self._pages()), error=False)
+        return path
+
+    def _record(self) -> bool:
+        try:
+            books.record_document(self.page.context.db, self.page.context.actor, self.document)
+        except NKError as error:
+            self._status(str(error))
+            return False
+        return True
+
+    def _pages(self) -> int:
+        from nk_desktop.printing.sections import page_count
+
+        return page_count(self.document.pdf)
+
+    def _status(self, text: str, *, error: bool = True) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
+        self.status_label.setVisible(bool(text))
+
+
 class NoticesPage(QWidget):
+    # Replaced in tests: the system's printer dialog, the save-file dialog, how the preview window opens.
+    print_documents = staticmethod(pdf_views.print_documents)
+    ask_save_pdf = staticmethod(ask_save_pdf)
+    show_dialog = staticmethod(lambda dialog: dialog.open())
+
     def __init__(self, context: Context, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
         self.notices: list[Notice] = []
         self.operation: BackgroundOperation | None = None
+        self.print_dialog: NoticePrintDialog | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.class_combo = class_combo(context, self)
@@ -68,7 +160,10 @@ class NoticesPage(QWidget):
         self.copy_button = QPushButton(_("Sao chép"), self)
         self.copy_button.setToolTip(_("Chép mọi thông báo (mỗi em một đoạn) để dán vào ứng dụng nhắn tin của trường"))
         self.export_button = QPushButton(_("Xuất Excel…"), self)
-        for button in (self.copy_button, self.export_button):
+        self.print_button = QPushButton(_("In thông báo…"), self)
+        self.print_button.setToolTip(_("Xem trước rồi in hoặc lưu PDF phiếu thông báo của lớp và kì đang xem "
+                                       "(mỗi em một phiếu)"))
+        for button in (self.copy_button, self.export_button, self.print_button):
             button.setAutoDefault(False)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -78,6 +173,7 @@ class NoticesPage(QWidget):
         self.date_edit.dateChanged.connect(lambda _d: self.load())
         self.copy_button.clicked.connect(self.copy_all)
         self.export_button.clicked.connect(self.export)
+        self.print_button.clicked.connect(self.print_notices)
 
     def class_id(self) -> uuid.UUID | None:
         return self.class_combo.currentData()
@@ -104,7 +200,7 @@ class NoticesPage(QWidget):
                 self._notice(str(error))
         self.model.set_rows([ListRow((str(n), notice.full_name, notice.parent_phone, notice.message), notice)
                              for n, notice in enumerate(self.notices, start=1)])
-        for button in (self.copy_button, self.export_button):
+        for button in (self.copy_button, self.export_button, self.print_button):
             button.setEnabled(bool(self.notices))
 
     def all_text(self) -> str:
@@ -135,6 +231,35 @@ class NoticesPage(QWidget):
                                               error=False),
             on_failure=lambda error: self._notice(str(error)))
         return self.operation.start()
+
+    def print_request(self) -> PrintRequest | None:
+        """The print centre's request for what is on screen: this class, this week or this month."""
+        class_id = self.class_id()
+        if class_id is None or self.context.year is None:
+            return None
+        day = self.date_edit.date().toPython()
+        if self.period_combo.currentData() == "week":
+            return PrintRequest(kind="thong_bao", year_id=self.context.year.id, class_id=class_id, week=day,
+                                on=self.context.today())
+        return PrintRequest(kind="thong_bao", year_id=self.context.year.id, class_id=class_id,
+                            month=f"{day.year:04d}-{day.month:02d}", on=self.context.today())
+
+    def print_notices(self) -> NoticePrintDialog | None:
+        """Lay out the notices on screen and open the preview (print or save from there)."""
+        self._notice("")
+        request = self.print_request()
+        if request is None:
+            return None
+        try:
+            document = books.render_document(self.context.db, self.context.actor, request)
+        except NKError as error:
+            self._notice(str(error))
+            return None
+        if self.print_dialog is not None:
+            self.print_dialog.deleteLater()
+        self.print_dialog = NoticePrintDialog(self, document)
+        self.show_dialog(self.print_dialog)
+        return self.print_dialog
 
     def _notice(self, text: str, *, error: bool = True) -> None:
         self.notice_label.setText(text)
