@@ -19,8 +19,8 @@ from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDateEdit, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+    QSplitter, QVBoxLayout, QWidget,
 )
 
 from nk_desktop.actor import Actor
@@ -57,7 +57,7 @@ OPTIONS = {
     "so_goi_ten_thang": {"classes", "month", "paper"},
     "hoc_ba": {"classes", "pupil"},
     "so_diem_ca_nhan": {"teacher", "term"},
-    "thong_bao": {"classes", "month", "results"},
+    "thong_bao": {"classes", "span", "month", "week", "results"},  # a month, or a week (span)
     "bien_ban": {"request"},
 }
 ALL_TEACHERS = "all"
@@ -135,6 +135,13 @@ class PrintPage(QWidget):
         self.term_combo.addItem(_("Học kì I"), 1)
         self.term_combo.addItem(_("Học kì II"), 2)
         self.month_combo = QComboBox(left)
+        self.span_combo = QComboBox(left)  # thong_bao: a month's or a week's notice
+        self.span_combo.addItem(_("Theo tháng"), "month")
+        self.span_combo.addItem(_("Theo tuần"), "week")
+        self.week_edit = QDateEdit(left)
+        self.week_edit.setDisplayFormat("dd/MM/yyyy")
+        self.week_edit.setCalendarPopup(True)
+        self.week_edit.setDate(context.today())
         self.paper_combo = QComboBox(left)
         self.paper_combo.addItem(_("A4 ngang"), "A4")
         self.paper_combo.addItem(_("A3 ngang"), "A3")
@@ -151,7 +158,10 @@ class PrintPage(QWidget):
         self.rows = {}
         for key, label, widget in (("kind", _("Loại sổ:"), self.kind_combo), ("year", _("Năm học:"), self.year_combo),
                                    ("milestone", _("Thời điểm:"), self.milestone_combo),
-                                   ("term", _("Học kì:"), self.term_combo), ("month", _("Tháng:"), self.month_combo),
+                                   ("term", _("Học kì:"), self.term_combo),
+                                   ("span", _("Thông báo:"), self.span_combo),
+                                   ("month", _("Tháng:"), self.month_combo),
+                                   ("week", _("Tuần có ngày:"), self.week_edit),
                                    ("paper", _("Khổ giấy:"), self.paper_combo),
                                    ("teacher", _("Giáo viên:"), self.teacher_combo),
                                    ("results", _("Kết quả:"), self.results_combo),
@@ -194,6 +204,8 @@ class PrintPage(QWidget):
         for combo in (self.milestone_combo, self.term_combo, self.month_combo, self.paper_combo, self.teacher_combo,
                       self.results_combo, self.mode_combo, self.pupil_combo, self.request_combo):
             combo.currentIndexChanged.connect(lambda _i: self._forget_preview())
+        self.span_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
+        self.week_edit.dateChanged.connect(lambda _d: self._forget_preview())
         self.preview_button.clicked.connect(self.show_preview)
         self.print_button.clicked.connect(self.print_selection)
         self.save_button.clicked.connect(self.save_selection)
@@ -321,10 +333,12 @@ class PrintPage(QWidget):
 
     def _kind_changed(self) -> None:
         needs = OPTIONS[self.kind()]
-        for key in ("milestone", "term", "month", "paper", "teacher", "results", "pupil", "request"):
+        span = self.span_combo.currentData() if "span" in needs else None
+        for key in ("milestone", "term", "span", "month", "week", "paper", "teacher", "results", "pupil", "request"):
             label, widget = self.rows[key]
-            label.setVisible(key in needs)
-            widget.setVisible(key in needs)
+            shown = key in needs and not (span == "week" and key == "month") and not (span == "month" and key == "week")
+            label.setVisible(shown)
+            widget.setVisible(shown)
         uses_classes = "classes" in needs
         for widget in (self.classes_label, self.all_check, self.class_list):
             widget.setVisible(uses_classes)
@@ -374,6 +388,9 @@ class PrintPage(QWidget):
             common["term"] = self.term_combo.currentData()
         if "month" in needs:
             common["month"] = self.month_combo.currentData()
+        if "span" in needs and self.span_combo.currentData() == "week":
+            common["month"] = None
+            common["week"] = self.week_edit.date().toPython()
         if kind == "bien_ban":
             request_id = self.request_combo.currentData()
             return [PrintRequest(request_id=request_id, **common)] if request_id is not None else []
