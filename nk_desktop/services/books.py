@@ -971,6 +971,14 @@ def _period(request: PrintRequest) -> str:
     return ""
 
 
+def _period_title(request: PrintRequest, period: str) -> str:
+    """The period as a title says it: a week's notice "tuần 02/11–08/11/2026" (its log key is "2026-W45")."""
+    if request.kind == "thong_bao" and request.week is not None:
+        first, last = week_bounds(request.week)
+        return _("tuần {a:%d/%m}–{b:%d/%m/%Y}").format(a=first, b=last)
+    return period
+
+
 def render_document(db: Database, actor: Actor, request: PrintRequest) -> PrintedDocument:
     """Build and lay out one document; nothing is recorded (``record_document`` once it is printed or saved)."""
     data = _data(db, actor, request)
@@ -997,7 +1005,8 @@ def render_document(db: Database, actor: Actor, request: PrintRequest) -> Printe
         title = f"{label} — {data.pupil_name} — {data.topic}"
         who = data.pupil_name
     else:
-        title = f"{label}{' ' if label.endswith(' lớp') else ' lớp '}{class_name}" + (f" — {period}" if period else "")
+        shown = _period_title(request, period)
+        title = f"{label}{' ' if label.endswith(' lớp') else ' lớp '}{class_name}" + (f" — {shown}" if shown else "")
         who = class_name
     filename = "-".join(p for p in (request.file_kind, _file_part(who), period, year_name if not period else "")
                         if p) + ".pdf"
@@ -1029,7 +1038,8 @@ def render_bound(db: Database, actor: Actor, requests: list[PrintRequest], *, pr
     pdf = _render(kind, items)
     _class_name, year_name = _names(db, requests[0])
     period = _period(requests[0])
-    title = f"{PRINT_KINDS[kind]} — {len(requests)} lớp" + (f" — {period}" if period else "")
+    shown = _period_title(requests[0], period)
+    title = f"{PRINT_KINDS[kind]} — {len(requests)} lớp" + (f" — {shown}" if shown else "")
     filename = "-".join(p for p in (requests[0].file_kind, "ca-truong", period or year_name) if p) + ".pdf"
     with db.read() as session:
         names = {c.id: c.name for c in session.scalars(select(SchoolClass).where(

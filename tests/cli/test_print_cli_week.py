@@ -13,7 +13,7 @@ def test_a_week_of_notices_is_written_and_logged(capsys, school_db, tmp_path):
     text = " ".join(_text(out))
     assert "Lớp 4A, từ 02/11 đến 08/11/2026: em Nguyễn Văn An đi học 0/1 buổi; 04/11 sáng: vắng có phép (Ốm)" in text
     assert "Toán: Hoàn thành tốt (9 điểm)" in text and text.count("PHIẾU THÔNG BÁO GỬI CHA MẸ HỌC SINH") == 3
-    assert "Thông báo gửi cha mẹ học sinh lớp 4A — 2026-W45" in stdout
+    assert "Thông báo gửi cha mẹ học sinh lớp 4A — tuần 02/11–08/11/2026" in stdout
     [(kind, period, pages, _digest, state)] = _prints(school_db)
     assert (kind, period, pages, state) == ("thong_bao", "2026-W45", 1, "printed")
 

@@ -25,7 +25,7 @@ def test_weekly_notice_printed_through_the_print_path(db, marks, people, princip
                                  week=D(2026, 11, 4), milestone="CK1")  # any day of the week
     document = books.render_document(db, marks.teacher, request)
     assert document.period == "2026-W45" and document.filename == "thong-bao-4A-2026-W45.pdf"
-    assert document.title == "Thông báo gửi cha mẹ học sinh lớp 4A — 2026-W45"
+    assert document.title == "Thông báo gửi cha mẹ học sinh lớp 4A — tuần 02/11–08/11/2026"
     pages = _pages(document.pdf)
     text = " ".join(pages)
     assert "Chuyên cần: Lớp 4A, từ 02/11 đến 08/11/2026: em Nguyễn Văn An" in text

@@ -53,7 +53,8 @@ def test_the_week_on_screen_is_previewed_printed_and_logged(qtbot, data, tmp_pat
     assert page.print_button.isEnabled() and page.print_button.text() == "In thông báo…"
     page.print_button.click()
     [dialog] = injected.shown
-    assert dialog is page.print_dialog and dialog.document.title == "Thông báo gửi cha mẹ học sinh lớp 4A — 2026-W48"
+    assert dialog is page.print_dialog
+    assert dialog.document.title == "Thông báo gửi cha mẹ học sinh lớp 4A — tuần 23/11–29/11/2026"
     assert dialog.preview.page_count() == 1 and dialog.preview.loaded.ready
     text = _text(dialog.document.pdf)
     dung = next(r for r in page.model.rows() if r.cells[1] == "Trần Thị Dung").cells[3]

@@ -20,7 +20,7 @@ def test_notices_of_a_week_or_of_a_month(qtbot, data):
     [request] = page.requests()
     assert (request.month, request.week, request.milestone) == (None, D(2026, 11, 6), "CK1")
     page.show_preview()
-    assert page.document.title == "Thông báo gửi cha mẹ học sinh lớp 4A — 2026-W45"
+    assert page.document.title == "Thông báo gửi cha mẹ học sinh lớp 4A — tuần 02/11–08/11/2026"
     text = " ".join(_pages(page.document.pdf))
     assert "Lớp 4A, từ 02/11 đến 08/11/2026: em Nguyễn Văn An đi học 0/1 buổi; 04/11 sáng: vắng có phép (Ốm)" in text
     assert "Toán: Hoàn thành tốt (9 điểm)" in text
