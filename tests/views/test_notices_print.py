@@ -83,6 +83,19 @@ def test_the_month_on_screen_and_a_cancelled_printer(qtbot, data, tmp_path):
     assert len(injected.jobs) == 1 and _log(data) == [] and dialog.status_label.text() == "Chưa in."
 
 
+def test_who_sees_the_notices_but_may_not_print_them(qtbot, data, tmp_path):
+    import dataclasses
+
+    nurse = dataclasses.replace(data.actors["vanthu"], roles=frozenset({"y_te"}))
+    data.actors = {**data.actors, "yte": nurse}
+    tab, page, injected = _page(qtbot, data, tmp_path, "yte")
+    page.set_class(data.class_4a)
+    assert page.model.rowCount() == 5 and page.copy_button.isEnabled()
+    assert not page.print_button.isEnabled() and "không được in" in page.print_button.toolTip()
+    assert page.print_notices() is None and injected.shown == []  # refused by the service too
+    assert page.notice_label.text() == "Tài khoản của bạn không có quyền in sổ sách của lớp này."
+
+
 def test_screenshot_of_the_preview(qtbot, data, tmp_path):
     tab, page, injected = _page(qtbot, data, tmp_path)
     page.date_edit.setDate(D(2026, 11, 27))

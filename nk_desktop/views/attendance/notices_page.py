@@ -33,6 +33,7 @@ from nk_desktop.views.printing.center import ask_save_pdf
 
 COLUMNS = (_("STT"), _("Họ và tên"), _("Điện thoại"), _("Nội dung"))
 PERIODS = {"week": _("Tuần"), "month": _("Tháng")}
+PRINT_TIP = _("Xem trước rồi in hoặc lưu PDF phiếu thông báo của lớp và kì đang xem (mỗi em một phiếu)")
 
 
 def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -161,8 +162,7 @@ class NoticesPage(QWidget):
         self.copy_button.setToolTip(_("Chép mọi thông báo (mỗi em một đoạn) để dán vào ứng dụng nhắn tin của trường"))
         self.export_button = QPushButton(_("Xuất Excel…"), self)
         self.print_button = QPushButton(_("In thông báo…"), self)
-        self.print_button.setToolTip(_("Xem trước rồi in hoặc lưu PDF phiếu thông báo của lớp và kì đang xem "
-                                       "(mỗi em một phiếu)"))
+        self.print_button.setToolTip(PRINT_TIP)
         for button in (self.copy_button, self.export_button, self.print_button):
             button.setAutoDefault(False)
             buttons.addWidget(button)
@@ -200,8 +200,12 @@ class NoticesPage(QWidget):
                 self._notice(str(error))
         self.model.set_rows([ListRow((str(n), notice.full_name, notice.parent_phone, notice.message), notice)
                              for n, notice in enumerate(self.notices, start=1)])
-        for button in (self.copy_button, self.export_button, self.print_button):
+        for button in (self.copy_button, self.export_button):
             button.setEnabled(bool(self.notices))
+        may_print = bool(self.notices) and self._may_print()
+        self.print_button.setEnabled(may_print)
+        self.print_button.setToolTip(PRINT_TIP if may_print or not self.notices else
+                                     _("Bạn không được in sổ sách của lớp này (vẫn sao chép, xuất Excel được)."))
 
     def all_text(self) -> str:
         return "\n\n".join(notice.message for notice in self.notices)
@@ -231,6 +235,13 @@ class NoticesPage(QWidget):
                                               error=False),
             on_failure=lambda error: self._notice(str(error)))
         return self.operation.start()
+
+    def _may_print(self) -> bool:
+        """The school nurse and a group leader see the notices but do not print the class's books."""
+        from nk_desktop.services.permissions import Action, allows
+
+        with self.context.db.read() as session:
+            return allows(session, self.context.actor, Action.BOOKS_PRINT, class_id=self.class_id())
 
     def print_request(self) -> PrintRequest | None:
         """The print centre's request for what is on screen: this class, this week or this month."""
