@@ -29,3 +29,13 @@ def test_week_usage_errors_exit_2(capsys, school_db, tmp_path, monkeypatch, argv
     code, _stdout, err = run(capsys, "--db", school_db, "--user", "vanthu", "print", *argv)
     assert code == 2 and "nk-admin" in err, err
     assert not list(tmp_path.glob("t.*")) and _prints(school_db) == []
+
+
+def test_a_week_for_every_class_one_file_each(capsys, school_db, tmp_path):
+    folder = tmp_path / "tuan"
+    code, _stdout, err = run(capsys, "--db", school_db, "--user", "vanthu", "print", "thong-bao", "--all-classes",
+                             "--week", "2026-11-02", "--out", folder)
+    assert code == 0, err
+    assert sorted(p.name for p in folder.iterdir()) == ["thong-bao-4A-2026-W45.pdf", "thong-bao-4B-2026-W45.pdf"]
+    assert "em Lê Văn Bình đi học 0/0 buổi" in " ".join(_text(folder / "thong-bao-4B-2026-W45.pdf"))
+    assert [(kind, period) for kind, period, *_rest in _prints(school_db)] == [("thong_bao", "2026-W45")] * 2

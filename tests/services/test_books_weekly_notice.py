@@ -49,3 +49,13 @@ def test_weekly_notice_printed_through_the_print_path(db, marks, people, princip
     books.record_document(db, marks.teacher, document)
     [row] = books.print_log(db, principal, marks.year_id)
     assert (row.kind, row.period, row.class_name, row.pages) == ("thong_bao", "2026-W45", "4A", len(pages))
+
+
+def test_a_week_for_several_classes_in_one_bound_file(db, marks, people, principal):
+    _roll(db, marks)
+    week = [books.PrintRequest(kind="thong_bao", year_id=marks.year_id, class_id=class_id, week=D(2026, 11, 2))
+            for class_id in (marks.class_id, people.class_4b)]
+    bound = books.render_bound(db, principal, week)
+    assert bound.period == "2026-W45" and bound.filename == "thong-bao-ca-truong-2026-W45.pdf"
+    assert bound.title == "Thông báo gửi cha mẹ học sinh — 2 lớp — tuần 02/11–08/11/2026"
+    assert "Lớp 4A, từ 02/11 đến 08/11/2026: em Nguyễn Văn An đi học 4/6 buổi" in " ".join(_pages(bound.pdf))
