@@ -5,6 +5,16 @@
   ``Importer.run`` (read, decrypt, check, permission re-check, merge, write rows, heads, audit chain).
   Target ≥ 20,000 ops/s and ≤ 3× raw ``sqlite3`` inserting the same 100,000 stored rows (one
   transaction, ``executemany``) into a copy of B.
+
+  What the raw baseline does not do, and the import must: decrypt, decompress and parse 100 files
+  (about 1 s of the import here); check every op's shape and its author's right to write that mark;
+  commit once per segment (100 commits: the guarantee that a crash repeats at most one segment) instead
+  of once; and write, per op, four more rows than the baseline's one — the hash-chained audit entry
+  (with its five indexes; SHA-256 over its canonical JSON, in Python), its origin, the row's birth head
+  and the applied op id.  The database grows by about 1.8 kB per imported op against about 0.55 kB for
+  the raw rows, so the writes alone (SQLite's own time) come to about 3–4× the baseline before any
+  Python runs: ≤ 3× raw is not reachable while every received change is audited, applied once and
+  committed per segment.  The figure printed is the honest one.
 * Sync cost grows with changes, not with the database: PC C publishes 1,000 more ops; B imports
   them once as joined (small) and once after the 100,000 (the large database, its size printed).
   Target ≤ 1.2×.

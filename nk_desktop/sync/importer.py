@@ -393,9 +393,10 @@ class SegmentApplier:
         self.audit_seq = int(seq_text)
         positions = {op["id"]: i for i, op in enumerate(self.ops)}
         waiting = []
+        view, apply = self.view, self._op
         for op in fresh:
-            self.view.idx = positions[op["id"]]
-            if not self._op(op, last_try=False):
+            view.idx = positions[op["id"]]
+            if not apply(op, last_try=False):
                 waiting.append(op)
         # An insert whose parent row comes later in the same segment (the order of one flush is not the
         # foreign-key order) is tried again once the others are in; what still fails is quarantined.
@@ -495,7 +496,15 @@ class SegmentApplier:
         the fields' implicit heads (see ``_merge``), so there is nothing to merge and no old value to show."""
         fields = op["f"]
         names = tuple(fields)
-        reason = self._refusal(op, None, names)
+        if self.verdicts is not None and op.get("u") is not None and type(fields.get("class_id")) is str \
+                and type(fields.get("subject_id")) is str and type(fields.get("milestone")) is str:
+            # _refusal's key for a mark naming its cells (the common case), without the call
+            key = (op["tbl"], op["u"], op["k"], names, fields["class_id"], fields["subject_id"], fields["milestone"])
+            reason = self.verdicts.get(key, _UNKNOWN)
+            if reason is _UNKNOWN:
+                reason = self._refusal(op, None, names)
+        else:
+            reason = self._refusal(op, None, names)
         if reason:
             self._refuse(op, reason)
             return True
@@ -809,6 +818,7 @@ def _who_texts(op: dict) -> tuple:
 _MEMO = 4096  # values remembered per field of an insert plan
 _CELL_FACTS = ("class_id", "subject_id", "milestone")  # what a mark's permission verdict depends on
 _TEXT_OR_NONE = (str, type(None))
+_UNKNOWN = object()
 _EMPTY = (None, "", False)  # values an insert's audit entry leaves out (as capture does)
 _EPOCH = dt.datetime(1970, 1, 1)
 _string = json.encoder.encode_basestring  # a JSON string as json.dumps(ensure_ascii=False) writes it
