@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
 
 class ElidedLabel(QLabel):
@@ -28,3 +30,34 @@ class ElidedLabel(QLabel):
         rect = self.contentsRect()
         shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, rect.width())
         painter.drawText(rect, int(self.alignment()), shown)
+
+
+def bold_label(text: str, parent: QWidget | None = None) -> QLabel:
+    """A label in the bold of the current font (the counts line above an import preview)."""
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def report_table(model, headers: Sequence[str], samples: Sequence[str], parent: QWidget | None = None) -> QTableView:
+    """A read-only, row-selecting table of an import's dry run: fixed row height, no wrapping, the first
+    columns as wide as their longest expected *samples* (or header), the last one stretched."""
+    table = QTableView(parent)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+    header = table.horizontalHeader()
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setStretchLastSection(True)
+    metrics = table.fontMetrics()
+    for column, sample in enumerate(samples):
+        header.resizeSection(column, max(metrics.horizontalAdvance(sample),
+                                         metrics.horizontalAdvance(headers[column])) + 28)
+    return table

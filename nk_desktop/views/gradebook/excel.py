@@ -16,7 +16,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
+    QCheckBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget,
 )
 
 from nk_desktop.actor import Actor
@@ -25,6 +25,7 @@ from nk_desktop.i18n import _
 from nk_desktop.exchange import scores, traits
 from nk_desktop.views.common import BackgroundOperation, Cancelled
 from nk_desktop.views.common.messages import error_text
+from nk_desktop.views.common.widgets import bold_label, report_table
 
 Report = scores.ImportReport | traits.ImportReport
 HEADERS = (_("Dòng"), _("Học sinh"), _("Kết quả"), _("Chi tiết"))
@@ -139,29 +140,11 @@ class SheetImportDialog(QDialog):
         about = QLabel(_("Tệp: {name} · {heading}").format(name=Path(report.path).name, heading=report.heading), self)
         about.setWordWrap(True)
         layout.addWidget(about)
-        self.counts_label = QLabel(counts_line(report), self)
-        font = self.counts_label.font()
-        font.setBold(True)
-        self.counts_label.setFont(font)
+        self.counts_label = bold_label(counts_line(report), self)
         layout.addWidget(self.counts_label)
 
         self.model = ReportTableModel(report, self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setStretchLastSection(True)
-        metrics = self.table.fontMetrics()
-        for column, sample in enumerate(("00000", "35. Nguyễn Thị Phương Thảo", "Bị từ chối")):
-            header.resizeSection(column, max(metrics.horizontalAdvance(sample),
-                                             metrics.horizontalAdvance(HEADERS[column])) + 28)
+        self.table = report_table(self.model, HEADERS, ("00000", "35. Nguyễn Thị Phương Thảo", "Bị từ chối"), self)
         layout.addWidget(self.table, 1)
 
         self.hide_unchanged = QCheckBox(_("Ẩn các dòng không đổi"), self)

@@ -14,8 +14,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-    QTableView, QVBoxLayout, QWidget,
+    QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
 from nk_desktop.actor import Actor
@@ -24,6 +23,7 @@ from nk_desktop.errors import NKError
 from nk_desktop.exchange import pupils as exchange
 from nk_desktop.i18n import _
 from nk_desktop.views.common import BackgroundOperation, Cancelled
+from nk_desktop.views.common.widgets import bold_label, report_table
 from nk_desktop.views.pupils.form import ERROR_STYLE
 
 AskPath = Callable[[QWidget | None, str, str], str]  # (parent, title, suggested) -> path or ""
@@ -130,29 +130,11 @@ class ImportPreviewDialog(QDialog):
             ignored = QLabel(_("Các cột không nhập: {columns}.").format(columns=", ".join(parsed.ignored)), self)
             ignored.setWordWrap(True)
             layout.addWidget(ignored)
-        self.counts_label = QLabel(counts_line(plan), self)
-        font = self.counts_label.font()
-        font.setBold(True)
-        self.counts_label.setFont(font)
+        self.counts_label = bold_label(counts_line(plan), self)
         layout.addWidget(self.counts_label)
 
         self.model = PlanTableModel(plan, self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setStretchLastSection(True)
-        metrics = self.table.fontMetrics()
-        for column, sample in enumerate(("00000", "Nguyễn Thị Phương Thảo", "4A", "Không đổi")):
-            header.resizeSection(column, max(metrics.horizontalAdvance(sample),
-                                             metrics.horizontalAdvance(HEADERS[column])) + 28)
+        self.table = report_table(self.model, HEADERS, ("00000", "Nguyễn Thị Phương Thảo", "4A", "Không đổi"), self)
         layout.addWidget(self.table, 1)
 
         self.errors_only = QCheckBox(_("Chỉ hiện các dòng lỗi"), self)
