@@ -101,7 +101,28 @@ def _error_label() -> QLabel:
     return label
 
 
-class ConflictQueueDialog(QDialog):
+class _QueueDialog(QDialog):
+    """A list read from one service call, its count line and an error line; subclasses say what to fetch."""
+
+    def reload(self) -> None:
+        self.error.clear()
+        try:
+            items = self._fetch()
+        except NKError as error:
+            items = []
+            self.error.setText(str(error))
+        self.model.set_items(items)
+        self.count.setText(self._count_text(len(items)))
+        if items:
+            self.view.selectRow(0)
+        self._selected()
+
+    def current(self):
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.items[rows[0].row()] if rows else None
+
+
+class ConflictQueueDialog(_QueueDialog):
     """Open conflicts; choosing one of the kept values settles the cell on every PC."""
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
@@ -141,24 +162,13 @@ class ConflictQueueDialog(QDialog):
         self.resize(1100, 460)
         self.reload()
 
-    def reload(self) -> None:
+    def _fetch(self) -> list:
         from nk_desktop.sync import conflicts
 
-        self.error.clear()
-        try:
-            items = conflicts.list_conflicts(self.db, self.actor)
-        except NKError as error:
-            items = []
-            self.error.setText(str(error))
-        self.model.set_items(items)
-        self.count.setText(_("{n} ô đang xung đột.").format(n=len(items)) if items else _("Không có xung đột nào."))
-        if items:
-            self.view.selectRow(0)
-        self._selected()
+        return conflicts.list_conflicts(self.db, self.actor)
 
-    def current(self):
-        rows = self.view.selectionModel().selectedRows()
-        return self.model.items[rows[0].row()] if rows else None
+    def _count_text(self, n: int) -> str:
+        return _("{n} ô đang xung đột.").format(n=n) if n else _("Không có xung đột nào.")
 
     def _selected(self, *_args) -> None:
         conflict = self.current()
@@ -219,7 +229,7 @@ def _time(text: str) -> str:
         return text[:16]
 
 
-class QuarantineDialog(QDialog):
+class QuarantineDialog(_QueueDialog):
     """Changes received but not applied (their sender's role did not permit them), and paused PCs."""
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
@@ -262,23 +272,13 @@ class QuarantineDialog(QDialog):
         self.resize(1100, 420)
         self.reload()
 
-    def reload(self) -> None:
+    def _fetch(self) -> list:
         from nk_desktop.sync import conflicts
 
-        try:
-            items = conflicts.list_quarantine(self.db, self.actor)
-        except NKError as error:
-            items = []
-            self.error.setText(str(error))
-        self.model.set_items(items)
-        self.count.setText(_("{n} mục bị giữ lại.").format(n=len(items)) if items else _("Không có gì bị giữ lại."))
-        if items:
-            self.view.selectRow(0)
-        self._selected()
+        return conflicts.list_quarantine(self.db, self.actor)
 
-    def current(self):
-        rows = self.view.selectionModel().selectedRows()
-        return self.model.items[rows[0].row()] if rows else None
+    def _count_text(self, n: int) -> str:
+        return _("{n} mục bị giữ lại.").format(n=n) if n else _("Không có gì bị giữ lại.")
 
     def _selected(self, *_args) -> None:
         item = self.current()
