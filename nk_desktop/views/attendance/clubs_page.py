@@ -34,6 +34,7 @@ from nk_desktop.views.attendance.common import (
 )
 from nk_desktop.views.attendance.models import MARK, NAME, NUMBER, REASON, WEEKDAY_NAMES, ListModel, ListRow, RollModel
 from nk_desktop.views.attendance.roll_page import commit_editor, mark_key, summary_text
+from nk_desktop.views.common.widgets import show_notice
 
 # (parent, pupils one may add) -> the chosen pupils' ids, None if cancelled
 ChoosePupils = Callable[[QWidget | None, list[Member]], "list[uuid.UUID] | None"]
@@ -404,9 +405,7 @@ class ClubsPage(QWidget):
         return row.payload if row else None
 
     def _notice(self, text: str, *, error: bool = True) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
-        self.notice_label.setVisible(bool(text))
+        show_notice(self.notice_label, text, error=error)
 
     # --- keyboard and saving -------------------------------------------------------------------------
 

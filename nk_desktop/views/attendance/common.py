@@ -17,9 +17,8 @@ from nk_desktop.actor import Actor
 from nk_desktop.db import Database
 from nk_desktop.i18n import _
 from nk_desktop.models.school import SchoolClass, SchoolYear
+from nk_desktop.views.common.widgets import ERROR_STYLE, INFO_STYLE  # noqa: F401 (the pages take them from here)
 
-ERROR_STYLE = "color: #b00020;"
-INFO_STYLE = "color: #1f4e79;"
 Confirm = Callable[[QWidget | None, str], bool]  # (parent, question) -> yes?
 AskText = Callable[[QWidget | None, str, str], "str | None"]  # (parent, title, label) -> text, None if cancelled
 AskPath = Callable[[QWidget | None, str, str], "str | None"]  # (parent, title, suggested name) -> path or None

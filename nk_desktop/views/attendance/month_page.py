@@ -20,9 +20,10 @@ from nk_desktop.services import attendance
 from nk_desktop.services.attendance import PAPER_STEPS, STEP_ACTIONS, STEP_LABELS, MonthView
 from nk_desktop.services.permissions import Action, Role, may
 from nk_desktop.views.attendance.common import (
-    ERROR_STYLE, INFO_STYLE, Context, class_combo, labelled, make_table, month_combo, month_label, select_data,
+    Context, class_combo, labelled, make_table, month_combo, month_label, select_data,
 )
 from nk_desktop.views.attendance.models import MonthModel
+from nk_desktop.views.common.widgets import show_notice
 
 LEGEND = _("Trống: có mặt · P: vắng có phép · K: vắng không phép · M: đi muộn · “K/P”: sáng K, chiều P · "
            "“-”: chưa vào hoặc đã rời lớp · xám: ngày nghỉ · cộng (số buổi): T tháng, HK học kì, N cả năm")
@@ -175,9 +176,7 @@ class MonthPage(QWidget):
         self.reopen_button.setEnabled(view is not None and state != "open")
 
     def _notice(self, text: str, *, error: bool = True) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
-        self.notice_label.setVisible(bool(text))
+        show_notice(self.notice_label, text, error=error)
 
     # --- actions ---------------------------------------------------------------------------------
 

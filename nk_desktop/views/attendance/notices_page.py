@@ -30,6 +30,7 @@ from nk_desktop.views.attendance.models import ListModel, ListRow
 from nk_desktop.views.common import BackgroundOperation
 from nk_desktop.views.printing import pdf as pdf_views
 from nk_desktop.views.printing.center import ask_save_pdf
+from nk_desktop.views.common.widgets import show_notice
 
 COLUMNS = (_("STT"), _("Họ và tên"), _("Điện thoại"), _("Nội dung"))
 PERIODS = {"week": _("Tuần"), "month": _("Tháng")}
@@ -273,6 +274,4 @@ class NoticesPage(QWidget):
         return self.print_dialog
 
     def _notice(self, text: str, *, error: bool = True) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
-        self.notice_label.setVisible(bool(text))
+        show_notice(self.notice_label, text, error=error)

@@ -17,9 +17,10 @@ from nk_desktop.services import attendance
 from nk_desktop.services.attendance import PAPER_STEPS, STEP_ACTIONS, STEP_LABELS, PaperRow
 from nk_desktop.services.permissions import may
 from nk_desktop.views.attendance.common import (
-    ERROR_STYLE, INFO_STYLE, Context, labelled, make_table, month_combo, month_label, set_widths,
+    ERROR_STYLE, Context, labelled, make_table, month_combo, month_label, set_widths,
 )
 from nk_desktop.views.attendance.models import ListModel, ListRow
+from nk_desktop.views.common.widgets import show_notice
 
 COLUMNS = (_("Lớp"), _("Bước hiện tại"), _("Bước tiếp theo"), _("Hạn"))
 
@@ -147,6 +148,4 @@ class PaperPage(QWidget):
         return True
 
     def _notice(self, text: str, *, error: bool = True) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
-        self.notice_label.setVisible(bool(text))
+        show_notice(self.notice_label, text, error=error)

@@ -28,6 +28,7 @@ from nk_desktop.views.attendance.common import (
     ERROR_STYLE, INFO_STYLE, Context, class_combo, labelled, make_table, qdate, select_data, set_widths,
 )
 from nk_desktop.views.attendance.models import MARK, NAME, NUMBER, REASON, WEEKDAY_NAMES, RollModel
+from nk_desktop.views.common.widgets import show_notice
 
 _MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 _CLEAR_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
@@ -224,9 +225,7 @@ class RollPage(QWidget):
         self.save_button.setEnabled(bool(roll and roll.editable and (self.model.is_dirty() or not roll.taken)))
 
     def _notice(self, text: str, *, error: bool = True) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
-        self.notice_label.setVisible(bool(text))
+        show_notice(self.notice_label, text, error=error)
 
     # --- keyboard ---------------------------------------------------------------------------
 

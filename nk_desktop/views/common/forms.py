@@ -17,7 +17,7 @@ from nk_desktop.clock import parse_date
 from nk_desktop.errors import NKError, ValidationError
 from nk_desktop.i18n import _
 
-ERROR_STYLE = "color: #b00020;"
+from nk_desktop.views.common.widgets import ERROR_STYLE  # noqa: F401 (re-exported)
 
 
 class InlineErrorDialog(QDialog):

@@ -8,6 +8,9 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
+ERROR_STYLE = "color: #b00020;"
+INFO_STYLE = "color: #1f4e79;"
+
 
 class ElidedLabel(QLabel):
     """A one-line label that shortens its text in the middle ("/home/…/nk.sqlite") instead of
@@ -61,3 +64,10 @@ def report_table(model, headers: Sequence[str], samples: Sequence[str], parent: 
         header.resizeSection(column, max(metrics.horizontalAdvance(sample),
                                          metrics.horizontalAdvance(headers[column])) + 28)
     return table
+
+
+def show_notice(label: QLabel, text: str, *, error: bool = True) -> None:
+    """A page's one-line notice: red for a refusal, blue for news; hidden when there is nothing to say."""
+    label.setText(text)
+    label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
+    label.setVisible(bool(text))

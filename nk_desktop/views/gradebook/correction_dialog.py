@@ -21,8 +21,8 @@ from nk_desktop.services import assessment_rules as rules
 from nk_desktop.services import corrections
 from nk_desktop.views.common.messages import error_text
 from nk_desktop.views.gradebook.sheets import Sheet
+from nk_desktop.views.common.widgets import ERROR_STYLE
 
-ERROR_STYLE = "color: #b00020;"
 
 
 class CorrectionDialog(QDialog):

@@ -17,11 +17,11 @@ from nk_desktop.services.corrections import STATUS_LABELS, RequestRow
 from nk_desktop.services.permissions import Action, may
 from nk_desktop.views.admin.grid import Column, Row, RowTableModel, make_table, selected_row
 from nk_desktop.views.gradebook.prompts import Prompts
+from nk_desktop.views.common.widgets import ERROR_STYLE
 
 COLUMNS = (Column(_("Lớp")), Column(_("Học sinh")), Column(_("Nội dung")), Column(_("Giá trị cũ")),
            Column(_("Giá trị mới")), Column(_("Lí do"), tooltip=True), Column(_("Trạng thái")))
 _WIDTHS = (60, 200, 280, 120, 120, None, 170)
-ERROR_STYLE = "color: #b00020;"
 
 
 def value_text(value: str) -> str:

@@ -26,12 +26,12 @@ from nk_desktop.exchange import scores, traits
 from nk_desktop.views.common import BackgroundOperation, Cancelled
 from nk_desktop.views.common.messages import error_text
 from nk_desktop.views.common.widgets import bold_label, report_table
+from nk_desktop.views.common.widgets import ERROR_STYLE
 
 Report = scores.ImportReport | traits.ImportReport
 HEADERS = (_("Dòng"), _("Học sinh"), _("Kết quả"), _("Chi tiết"))
 STATUS = {"changed": _("Sẽ sửa"), "unchanged": _("Không đổi"), "error": _("Bị từ chối")}
 _COLOURS = {"changed": "#0d47a1", "unchanged": "#616161", "error": "#b00020"}
-ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
 
 

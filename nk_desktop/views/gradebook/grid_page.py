@@ -21,8 +21,8 @@ from nk_desktop.views.gradebook.editing import GridEditor
 from nk_desktop.views.gradebook.grid_model import GradeGridModel
 from nk_desktop.views.gradebook.grid_view import GradeTable
 from nk_desktop.views.gradebook.sheets import COMMENT, Sheet
+from nk_desktop.views.common.widgets import ERROR_STYLE
 
-ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
 
 

@@ -31,12 +31,12 @@ from nk_desktop.services.gradebook import ClassChoice
 from nk_desktop.services.permissions import Action, may
 from nk_desktop.views.admin.grid import Column, Row, RowTableModel, make_table
 from nk_desktop.views.gradebook.prompts import Prompts
+from nk_desktop.views.common.widgets import ERROR_STYLE
 
 COLUMNS = (Column(_("STT"), align_right=True), Column(_("Họ và tên")), Column(_("Kết quả")),
            Column(_("Căn cứ")), Column(_("Khen thưởng đề xuất")), Column(_("Hoàn thành chương trình")),
            Column(_("Đánh giá bổ sung")), Column(_("Quyết định của Hiệu trưởng")))
 _WIDTHS = (40, 170, 165, None, 150, 185, 165, 200)  # None: the reason takes the rest (and its tooltip)
-ERROR_STYLE = "color: #b00020;"
 
 
 def completion_text(completes: bool | None) -> str:

@@ -41,10 +41,10 @@ from nk_desktop.views.gradebook.grid_page import GridPage
 from nk_desktop.views.gradebook.prompts import Prompts
 from nk_desktop.views.gradebook.results_page import ResultsPage
 from nk_desktop.views.gradebook.sheets import Sheet, SubjectSheet, TraitSheet, groups_text
+from nk_desktop.views.common.widgets import ERROR_STYLE
 
 TRAITS_KEY = "traits"
 TRAITS_TITLE = _("Phẩm chất, năng lực")
-ERROR_STYLE = "color: #b00020;"
 NOTE_STYLE = "color: #555555;"
 
 

@@ -33,9 +33,8 @@ from nk_desktop.services.books import PrintedDocument, PrintRequest
 from nk_desktop.services.permissions import MATRIX, Action, Role
 from nk_desktop.views.common import BackgroundOperation, Cancelled
 from nk_desktop.views.printing.pdf import PdfPreview, PrintFunction
+from nk_desktop.views.common.widgets import show_notice
 
-ERROR_STYLE = "color: #b00020;"
-INFO_STYLE = "color: #1f4e79;"
 AskSavePath = Callable[[QWidget | None, str, str], "str | None"]  # (parent, title, suggested name) -> path
 AskDirectory = Callable[[QWidget | None, str], "str | None"]      # (parent, title) -> folder
 
@@ -565,9 +564,7 @@ class PrintPage(QWidget):
         return self.operation.start()
 
     def _notice(self, text: str, *, error: bool = True) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
-        self.notice_label.setVisible(bool(text))
+        show_notice(self.notice_label, text, error=error)
 
 
 def _pages(document: PrintedDocument) -> int:

@@ -18,10 +18,9 @@ from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
 from nk_desktop.services import books
 from nk_desktop.services.books import PrintRow
+from nk_desktop.views.common.widgets import show_notice
 
 Index = QModelIndex | QPersistentModelIndex
-ERROR_STYLE = "color: #b00020;"
-INFO_STYLE = "color: #1f4e79;"
 COLUMNS = (_("In lúc"), _("Loại sổ"), _("Bản in"), _("Lớp"), _("Kì"), _("Số trang"), _("Người in"),
            _("Trạng thái"))
 AWAITS = {"teachers": _("chờ giáo viên kí"), "principal": _("chờ Hiệu trưởng kí"), "archive": _("chờ lưu trữ")}
@@ -155,6 +154,4 @@ class LogPage(QWidget):
         self.archive_button.setEnabled(state == "signed_principal")
 
     def _notice(self, text: str, *, error: bool = True) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
-        self.notice_label.setVisible(bool(text))
+        show_notice(self.notice_label, text, error=error)

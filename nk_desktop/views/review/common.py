@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QWidget
 from nk_desktop.i18n import _
 from nk_desktop.services import assessment_rules as rules
 from nk_desktop.views.admin.grid import RowTableModel
+from nk_desktop.views.common.widgets import ERROR_STYLE
 
 # Pale backgrounds that keep black text readable: done, still open, overdue.
 STATE_COLOURS = {"done": QColor("#e3f2e1"), "missing": QColor("#fff4cc"), "overdue": QColor("#fbdcdc")}
 STATE_BRUSHES = {state: QBrush(colour) for state, colour in STATE_COLOURS.items()}
-ERROR_STYLE = "color: #b00020;"
 
 
 class StatusTableModel(RowTableModel):
