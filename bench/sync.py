@@ -210,6 +210,8 @@ def _import_figures(folder: Path) -> list[Figure]:
                note=f"{OPS_BIG:,} ops in ≤ {limit_ms / 1000:.1f} s = 20,000 ops/s"),
     ]
 
+    figures.append(_floor_figure(folder, work, raw_ms))
+
     small_size = os.path.getsize(folder / "b.sqlite")
     large_size = os.path.getsize(folder / "b-large.sqlite")
     small_work, large_work = folder / "small.sqlite", folder / "large.sqlite"
@@ -234,6 +236,50 @@ def _import_figures(folder: Path) -> list[Figure]:
                           common.median_ms(small), Target.at_most_ratio(1.2),
                           note=f"large database {large_size / 1e6:.1f} MB (B after the {OPS_BIG:,} ops)"))
     return figures
+
+
+STORED_TABLES = ("subject_result", "audit_entry", "sync_head", "sync_applied", "sync_audit_origin")
+
+
+def _stored_by_import(imported: Path, before: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every row the import added, table by table (what is in *imported* and not in *before*)."""
+    conn = sqlite3.connect(imported)
+    try:
+        conn.execute("ATTACH ? AS before", (str(before),))
+        added = {}
+        for table in STORED_TABLES:
+            names = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+            added[table] = names, conn.execute(f'SELECT * FROM main."{table}" EXCEPT SELECT * FROM before."{table}"').fetchall()
+        return added
+    finally:
+        conn.close()
+
+
+def _floor_figure(folder: Path, imported: Path, domain_rows_ms: float) -> Figure:
+    """SQLite's own floor: raw ``sqlite3`` inserting every row the import stores (the marks and, per op, its
+    audit entry, birth head, applied id and audit origin) in one transaction, no Python work, one commit.
+    Beside the domain-rows baseline it shows how much of the ≤ 3× budget the stored rows alone take."""
+    added = _stored_by_import(imported, folder / "b.sqlite")
+    target = folder / "floor.sqlite"
+
+    def fresh(i: int) -> None:
+        _copy(folder / "b.sqlite", target)
+
+    def insert_all(i: int) -> None:
+        conn = common.raw_connection(target)
+        conn.execute("BEGIN")
+        for table, (names, rows) in added.items():
+            conn.executemany(f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})',
+                             rows)
+        conn.execute("COMMIT")
+        conn.close()
+
+    common.progress("sync: raw sqlite3 inserting every row the import stores")
+    floor_ms = common.median_ms(common.repeat(insert_all, common.runs(heavy=True), setup=fresh))
+    counts = ", ".join(f"{table} {len(rows):,}" for table, (_names, rows) in added.items())
+    return Figure("sync: raw sqlite3 inserting every row the import stores (the floor)", floor_ms,
+                  "raw sqlite3 executemany, the marks only", domain_rows_ms,
+                  note=f"rows added by one import: {counts}; one transaction, no Python work")
 
 
 def _backup_figures() -> list[Figure]:
