@@ -63,6 +63,9 @@ class RowChange:
     label: str
     class_id: uuid.UUID | None
     secret: frozenset[str]
+    # A bulk insert's JSON made once per batch (``insert_texts``): the change record's fields, the audit
+    # entry's changes, and the op's ``"key":value,…`` (column order, no id); None: each is encoded when written.
+    texts: tuple[str, str, str] | None = None
 
 
 _PLAIN = frozenset({type(None), bool, int, str, float})
@@ -296,6 +299,98 @@ def _insert_sql(connection, table, columns: tuple[str, ...]) -> str:
         ", ".join("?" * len(columns)))
 
 
+def _record_texts(change: RowChange) -> tuple[str, str]:
+    """The change record's fields and the audit entry's changes of *change*, as canonical JSON."""
+    new, secret, hidden = change.new, change.secret, _HIDDEN
+    values = {key: value if type(value) in _PLAIN else jsonable(value) for key, value in new.items()}
+    shown = {}
+    if change.kind == "ins":
+        for key, new_value in new.items():
+            if key in hidden or new_value in (None, "", False):
+                continue
+            shown[key] = [None, SECRET_MARK if key in secret else values[key]]
+    else:
+        old = change.old
+        for key in new:
+            if key in hidden:
+                continue
+            if key in secret:
+                shown[key] = [None if old.get(key) is None else SECRET_MARK, SECRET_MARK]
+            else:
+                shown[key] = [jsonable(old.get(key)), values[key]]
+    return canonical(values), canonical(shown)
+
+
+_EMPTY = (None, "", False)  # left out of an insert's audit entry (``in``: 0 and 0.0 too, as above)
+
+
+def _value_texts(column: list) -> list[str] | None:
+    """Each value's JSON text, as ``canonical(jsonable(value))`` and the op's ``encode_value`` write it;
+    None when a value is of a kind the two encode differently (bytes) or that is not listed here."""
+    if all(type(value) is str for value in column):
+        return list(map(_string, column))
+    texts = []
+    for value in column:
+        kind = type(value)
+        if kind is str:
+            texts.append(_string(value))
+        elif value is None:
+            texts.append("null")
+        elif kind is bool:
+            texts.append("true" if value else "false")
+        elif kind is int:
+            texts.append(repr(value))  # what the JSON encoder writes for an int
+        elif kind is float:
+            texts.append(canonical(value))
+        elif kind is uuid.UUID:
+            texts.append(f'"{value.hex}"')
+        elif kind is dt.date or kind is dt.datetime:
+            texts.append(_string(value.isoformat()))
+        else:
+            return None
+    return texts
+
+
+def insert_texts(rows: list[dict[str, Any]], secret: frozenset[str]) -> list[tuple[str, str, str]] | None:
+    """``RowChange.texts`` of inserting *rows* (dicts with the same keys in the same order), made column by column.
+
+    The same text as encoding each row on its own (``_record_texts`` and the op's ``"f"``), each value
+    encoded once instead of three times; None if a value needs the general path (then nothing is saved).
+    """
+    keys = list(rows[0])
+    if any(list(row) != keys for row in rows):
+        return None
+    by_key = {}
+    for key in keys:
+        column = [row[key] for row in rows]
+        texts = _value_texts(column)
+        if texts is None:
+            return None
+        by_key[key] = column, texts
+    name = {key: _string(key) + ":" for key in keys}
+    ordered = sorted(keys)
+    fields = "{" + ",".join(name[key] + "%s" for key in ordered) + "}"
+    fields_texts = [fields % values for values in zip(*(by_key[key][1] for key in ordered))]
+    op_keys = [key for key in keys if key != "id"]
+    op_fields = ",".join(name[key] + "%s" for key in op_keys)
+    op_texts = [op_fields % values for values in zip(*(by_key[key][1] for key in op_keys))]
+    shown_columns = []  # per key shown: '"key":[null,value]' or "" where the value is left out
+    for key in ordered:
+        if key in _HIDDEN:
+            continue
+        column, texts = by_key[key]
+        head = name[key] + "[null,"
+        if key in secret:
+            texts = [_string(SECRET_MARK)] * len(texts)
+        shown_columns.append([head + text + "]" if value not in _EMPTY else ""
+                              for value, text in zip(column, texts)])
+    join = ",".join
+    if not shown_columns:
+        return [(fields_text, "{}", op_text) for fields_text, op_text in zip(fields_texts, op_texts)]
+    shown_texts = ["{" + join(filter(None, parts)) + "}" for parts in zip(*shown_columns)]
+    return list(zip(fields_texts, shown_texts, op_texts))
+
+
 def write_journal(session: Session, actor: Actor, changes: Iterable[RowChange]) -> None:
     """Append the change records and audit entries for *changes* in this transaction."""
     changes = list(changes)
@@ -318,30 +413,16 @@ def write_journal(session: Session, actor: Actor, changes: Iterable[RowChange]) 
     # The constant parts of each entry's hashed text (``canonical(audit_fields(entry))``, keys sorted).
     hashed_head = f'{{"actor_id":{_json(author_hex)},"actor_name":{_json(author_name)},"at":{_json(now.isoformat())},'
     wall = hlc.wall_millis() + offset  # one reading per batch: tick() keeps the clock increasing
-    tick, plain, hidden, sha256 = hlc.tick, _PLAIN, _HIDDEN, hashlib.sha256
+    tick, sha256 = hlc.tick, hashlib.sha256
     for change, op_id in zip(changes, ordered_ids(len(changes))):
         clock = tick(clock, wall)
-        new, table, kind, label = change.new, change.table, change.kind, change.label
-        values = {key: value if type(value) in plain else jsonable(value) for key, value in new.items()}
-        fields_text = canonical(values)
+        table, kind, label = change.table, change.kind, change.label
         op_hex, row_hex, class_hex = op_id.hex, jsonable(change.row_id), jsonable(change.class_id)
         seq += 1
-        secret, shown = change.secret, {}
-        if kind == "ins":
-            for key, new_value in new.items():
-                if key in hidden or new_value in (None, "", False):
-                    continue
-                shown[key] = [None, SECRET_MARK if key in secret else values[key]]
+        if change.texts is not None:
+            fields_text, shown_text = change.texts[0], change.texts[1]
         else:
-            old = change.old
-            for key in new:
-                if key in hidden:
-                    continue
-                if key in secret:
-                    shown[key] = [None if old.get(key) is None else SECRET_MARK, SECRET_MARK]
-                else:
-                    shown[key] = [jsonable(old.get(key)), values[key]]
-        shown_text = canonical(shown)
+            fields_text, shown_text = _record_texts(change)
         entry_prev, prev_hash = prev_hash, sha256((
             f'{hashed_head}"changes":{_string(shown_text)},"class":{_json(class_hex)},"kind":{_json(kind)},'
             f'"label":{_json(label)},"op":{_json(op_hex)},"prev":{_json(prev_hash)},"row":{_json(row_hex)},'
@@ -419,11 +500,12 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]])
         values["id"] = values["id"] or fresh_id
         values.update(meta)
         full_rows.append(values)
-        probe = labeller(values)
-        changes.append(RowChange(table_name, values["id"], "ins", values, blank, probe.audit_label(),
-                                 probe.audit_class_id(), secret))
     if not full_rows:
         return []
+    for values, texts in zip(full_rows, insert_texts(full_rows, secret) or [None] * len(full_rows)):
+        probe = labeller(values)
+        changes.append(RowChange(table_name, values["id"], "ins", values, blank, probe.audit_label(),
+                                 probe.audit_class_id(), secret, texts))
     _allow_raw_writes(True)
     try:
         insert_rows(session.connection(), mapper.local_table, full_rows)

@@ -68,6 +68,15 @@ def build_op(op_id: str, t: int, change, node: str, author: str | None, author_n
             "c": change.class_id.hex if change.class_id else None}
 
 
+def insert_op_text(op_id: str, t: int, change, node: str, author: str | None, author_name: str) -> str:
+    """The op of a fresh insert whose fields' JSON capture made already (``change.texts``), as text:
+    the same text as ``encode(build_op(…))`` with no heads, without encoding the values again."""
+    school_class = change.class_id.hex if change.class_id else None
+    return (f'{{"id":{canonical(op_id)},"t":{t},"n":{canonical(node)},"u":{canonical(author)},'
+            f'"a":{canonical(author_name)},"tbl":{canonical(change.table)},"row":"{change.row_id.hex}","k":"ins",'
+            f'"f":{{{change.texts[2]}}},"p":{{}},"l":{canonical(change.label)},"c":{canonical(school_class)}}}')
+
+
 def record_local(connection, node: str, author: str | None, author_name: str,
                  items: list[tuple[str, int, Any]]) -> None:
     """Append the ops of *items* (capture's (op id, clock, row change) triples; ids in hex) and move the merge state."""
@@ -83,6 +92,11 @@ def record_local(connection, node: str, author: str | None, author_name: str,
     for op_id, t, change in items:
         table, kind = change.table, change.kind
         heads = heads_by_table.get(table, no_heads)
+        if kind == "ins" and change.texts is not None and not heads and table not in AUTHORITY_TABLES:
+            outbox.append((op_id, insert_op_text(op_id, t, change, node, author, author_name)))
+            applied.append((op_id,))
+            new_heads.append((table, change.row_id.hex, BIRTH, op_id, t, node, ""))
+            continue  # as below: one birth head, nothing replaced
         travelling = build_op(op_id, t, change, node, author, author_name, heads)
         row = travelling["row"]
         outbox.append((op_id, encode(travelling)))
