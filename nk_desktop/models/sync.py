@@ -151,3 +151,30 @@ class SyncAuditOrigin(Base):
     audit_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     node: Mapped[uuid.UUID] = mapped_column(Uuid)
     seq: Mapped[int] = mapped_column(Integer)
+
+
+class SyncLateEdit(Base):
+    """A received mark op written into a book locked on this PC while its writer had not seen the lock
+    (sync-design §4.3, "milestone locks": flagged "edit after lock"), until the principal keeps or reverts it.
+
+    Local like ``sync_quarantine``: each PC flags what it received after its own lock; never synced."""
+
+    __tablename__ = "sync_late_edit"
+    __table_args__ = (Index("ix_sync_late_edit_tbl_row", "tbl", "row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    tbl: Mapped[str] = mapped_column(String(64))
+    row: Mapped[uuid.UUID] = mapped_column(Uuid)
+    fields: Mapped[str] = mapped_column(Text)  # JSON {field: [old, new]} (op JSON values)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    lock_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # the mark_lock row in force here when it arrived
+    node: Mapped[uuid.UUID] = mapped_column(Uuid)  # where it came from (segment)
+    seq: Mapped[int] = mapped_column(Integer)
+    made_at: Mapped[dt.datetime] = mapped_column(DateTime)  # the author's time (the op's clock)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decision: Mapped[str | None] = mapped_column(String(16))  # NULL = not reviewed; "giữ" | "hoàn lại"
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reviewed_by_name: Mapped[str] = mapped_column(String(200), default="")
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -778,13 +778,15 @@ def _field_label(model, field: str) -> str:
     return (column.info.get("label") if column is not None else None) or field
 
 
-def _book_conflicts(session: Session, request: PrintRequest) -> list[str]:
-    """Lines "pupil: what (when)" for every field in conflict in the rows the document would print."""
+def _book_conflicts(session: Session, request: PrintRequest, late: list[int] | None = None) -> list[str]:
+    """Lines "pupil: what (when)" for every field in conflict in the rows the document would print (and, in
+    *late*, the counts of marks edited after a lock still waiting for the principal's decision)."""
     from nk_desktop.models.attendance import AttendanceMark
     from nk_desktop.models.pupils import Enrolment, Pupil
     from nk_desktop.models.school import Subject
     from nk_desktop.printing.so_goi_ten_ghi_diem import TERM_MILESTONES
     from nk_desktop.sync.conflicts import open_conflicts
+    from nk_desktop.sync.late_edits import LATE_TABLES, unreviewed
 
     kind = request.kind
     pupil_ids: set[uuid.UUID] = set()
@@ -822,6 +824,8 @@ def _book_conflicts(session: Session, request: PrintRequest) -> list[str]:
     for model, where in results:
         rows = session.scalars(select(model).where(where)).all()
         by_id = {row.id.hex: row for row in rows}
+        if late is not None and model.__tablename__ in LATE_TABLES:
+            late.append(unreviewed(session, model.__tablename__, list(by_id)))
         for row_hex, field in open_conflicts(session, model.__tablename__, list(by_id)):
             row = by_id[row_hex]
             if model is SubjectResult:
@@ -858,9 +862,14 @@ def refuse_if_conflicts(db: Database, request: PrintRequest) -> None:
 
     if request.kind not in ("tong_hop", "hoc_ba", "so_goi_ten_thang", "so_goi_ten_ghi_diem"):
         return
+    late: list[int] = []
     with db.read() as session:
-        lines = _book_conflicts(session, request)
+        lines = _book_conflicts(session, request, late)
     if not lines:
+        if sum(late):
+            raise Locked(_("Chưa in được: sổ này có {n} điểm bị sửa sau khi khóa sổ (từ máy chưa nhận được khóa) "
+                           "đang chờ Hiệu trưởng xem xét. Hãy chọn “Giữ” hoặc “Hoàn lại” cho từng điểm (mục Đồng "
+                           "bộ → Sửa sau khi khóa) rồi in lại.").format(n=sum(late)))
         return
     shown = "; ".join(lines[:CONFLICT_LIST_MAX])
     more = len(lines) - CONFLICT_LIST_MAX

@@ -31,6 +31,7 @@ from nk_desktop.models.base import Base, is_synced
 from nk_desktop.sync import capture, hlc
 from nk_desktop.sync.authorize import CHECKED, History, WriterView, refusal, Entry as AuthorityEntry
 from nk_desktop.sync.codec import GENESIS_SHA, Unreadable, decode_pack, decode_segment, sha_of
+from nk_desktop.sync.late_edits import LATE_TABLES, LocalLocks, late_changes, may_write_locked
 from nk_desktop.sync.merge import BOOKKEEPING, LEDGER_TABLES, OFFICIAL, Head, apply_op, in_conflict, winner
 from nk_desktop.sync.ops import DELETED, DELETED_TEXT, canonical, codec
 from nk_desktop.sync.outbox import AUTHORITY_TABLES, BIRTH, CHUNK
@@ -336,6 +337,10 @@ class SegmentApplier:
         self.view = CachedWriterView(history, header["node"], header["seq"], header["deps"])
         # Verdicts of the permission re-check, reused when no op of this segment changes the permission tables.
         self.verdicts: dict | None = None if any(op["tbl"] in AUTHORITY_TABLES for op in ops) else {}
+        # "Edit after lock" (sync-design §4.3): marks written into cells locked on this PC by a writer who had
+        # not seen the lock.  This PC's locks are read once per segment, and only when one is in force.
+        self.locks: LocalLocks | None = None
+        self.late_edits: list[tuple] = []
 
     def _query(self, sql: str, values: list, extra: tuple = ()) -> list:
         found = []
@@ -391,6 +396,8 @@ class SegmentApplier:
         self.latest, self.adoptable = 0, hlc.pack(now + hlc.MAX_AHEAD_MS + 1, 0)
         seq_text, self.prev_hash = state.get("audit_head", f"0:{capture.GENESIS_HASH}").split(":", 1)
         self.audit_seq = int(seq_text)
+        if any(op["tbl"] in LATE_TABLES for op in fresh):
+            self.locks = LocalLocks.read(self.raw)
         positions = {op["id"]: i for i, op in enumerate(self.ops)}
         waiting = []
         view, apply = self.view, self._op
@@ -484,6 +491,8 @@ class SegmentApplier:
         self.changed[tbl].add(row)
         if tbl in AUTHORITY_TABLES:
             self._remember_authority(op)
+        if self.locks is not None and tbl in LATE_TABLES:
+            self._late(op, current)
         self._audit(op, table, current)
         if row_now is None:
             self.stored[(tbl, row)] = {"id": row, **values}
@@ -546,6 +555,8 @@ class SegmentApplier:
         self.changed[tbl].add(row)
         if tbl in AUTHORITY_TABLES:
             self._remember_authority(op)
+        if self.locks is not None and tbl in LATE_TABLES:
+            self._late(op, None)
         # capture.canonical({field: [None, new]}): each shown field's text ends with a comma; and that text as
         # a JSON string (escaping works character by character: the escaped parts joined)
         self._chain(op, "{" + "".join(shown)[:-1] + "}", '"{' + "".join(escaped)[:-1] + '}"')
@@ -605,6 +616,33 @@ class SegmentApplier:
                 if shown is not None and shown.value != DELETED_TEXT:
                     values[field] = table_codec.to_db(field, json.loads(shown.value))
         return merged, new_superseded, values
+
+    def _late(self, op: dict, current: "StoredRow | None") -> None:
+        """Flag an applied mark op as an "edit after lock" when a lock is in force over its cells on this PC.
+
+        The op passed the permission re-check, so its writer had not seen that lock in force (authorize reads
+        locks as the writer saw them) — unless its author may write into a locked book anyway (the DB admin's
+        corrections, the principal settling a cell): those are not flagged."""
+        author, fields = op.get("u"), op["f"]
+        if author is None:
+            return
+        facts = []
+        for name in _CELL_FACTS:
+            value = fields.get(name, DELETED)
+            if type(value) is dict:  # absent, or the deleted mark: the row says which cells
+                value = current.get(name) if current is not None else None
+            facts.append(value)
+        class_id, subject_id, milestone = facts
+        lock_id = self.locks.in_force(class_id, subject_id if op["tbl"] == "subject_result" else None, milestone)
+        if lock_id is None or may_write_locked(self.view.roles(author), op["k"]):
+            return
+        changes = late_changes(op, current)
+        if not changes:
+            return
+        made = _EPOCH + dt.timedelta(milliseconds=op["t"] >> hlc.COUNTER_BITS)
+        self.late_edits.append((op["id"], op["tbl"], op["row"], json.dumps(changes, ensure_ascii=False), author,
+                                str(op.get("a") or "")[:200], lock_id, self.origin_node, self.origin_seq,
+                                made.isoformat(sep=" ", timespec="microseconds"), _now_text(), ""))
 
     def _remember_authority(self, op: dict) -> None:
         idx = self.view.idx
@@ -706,6 +744,10 @@ class SegmentApplier:
             run(f"INSERT INTO audit_entry ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join('?' * len(AUDIT_COLUMNS))})",
                 self.audit)
             run("INSERT INTO sync_audit_origin (audit_seq, node, seq) VALUES (?, ?, ?)", self.origins)
+        if self.late_edits:
+            run("INSERT OR IGNORE INTO sync_late_edit (op_id, tbl, row, fields, author_id, author_name, lock_id, node, "
+                "seq, made_at, received_at, reviewed_by_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.late_edits)
         run("INSERT INTO local_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [("hlc", str(self.clock)), ("audit_head", f"{self.audit_seq}:{self.prev_hash}")])
 

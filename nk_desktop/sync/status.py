@@ -35,6 +35,7 @@ class Status:
     clock_offset_ms: int | None
     peers: list[Peer]
     share_reachable: bool
+    late_edits: int = 0      # marks edited after a lock, waiting for the principal (sync_late_edit)
 
     def lines(self) -> list[str]:
         when = to_local(self.last_sync).strftime("%H:%M %d/%m/%Y") if self.last_sync else _("chưa lần nào")
@@ -43,6 +44,8 @@ class Status:
                    ops=self.pending_ops, segs=self.unpublished_segments),
                _("Xung đột chưa giải quyết: {c}; thao tác bị giữ lại: {q}.").format(
                    c=self.conflicts, q=self.quarantined)]
+        if self.late_edits:  # on the same line: the status window shows the first lines only
+            out[-1] += " " + _("Điểm sửa sau khi khóa chờ xem xét: {n}.").format(n=self.late_edits)
         if not self.share_reachable:
             out.append(_("Không vào được thư mục chung lúc này."))
         if self.clock_offset_ms is not None and (warning := clock_warning(self.clock_offset_ms)):
@@ -71,6 +74,7 @@ def gather(db: Database, share: Share | None) -> Status:
         ops, segments = pending_counts(conn)
         conflicts = conn.exec_driver_sql("SELECT COUNT(*) FROM sync_conflict").scalar()
         quarantined = conn.exec_driver_sql("SELECT COUNT(*) FROM sync_quarantine WHERE kind = 'op'").scalar()
+        late = conn.exec_driver_sql("SELECT COUNT(*) FROM sync_late_edit WHERE decision IS NULL").scalar()
         cursors = {n: (s, e) for n, s, e in conn.exec_driver_sql("SELECT node, seq, last_error FROM sync_cursor")}
         paused = {n: r for n, r in conn.exec_driver_sql("SELECT node, reason FROM sync_quarantine WHERE kind = 'segment'")}
         last_sync = _parse(local_value(conn, "sync_last_ok"))
@@ -90,4 +94,4 @@ def gather(db: Database, share: Share | None) -> Status:
         problem = paused.get(other) or error or ""
         peers.append(Peer(other, str(status.get("pc_name") or ""), applied, available, _parse(status.get("at")), problem))
     return Status(node, last_sync, ops, segments, conflicts, quarantined, int(offset) if offset else None, peers,
-                  reachable)
+                  reachable, late)

@@ -39,13 +39,15 @@ class SyncUi(QObject):
         self.status_action = self.menu.addAction(_("&Tình trạng đồng bộ…"))
         self.status_action.triggered.connect(self.open_status)
         self.may_review = permissions.may(self.actor, Action.AUDIT_VIEW)
-        self.conflicts_action = self.quarantine_action = None
+        self.conflicts_action = self.quarantine_action = self.late_action = None
         if self.may_review:
             self.menu.addSeparator()
             self.conflicts_action = self.menu.addAction(_("&Xung đột cần giải quyết…"))
             self.conflicts_action.triggered.connect(self.open_conflicts)
             self.quarantine_action = self.menu.addAction(_("Thay đổi bị &giữ lại…"))
             self.quarantine_action.triggered.connect(self.open_quarantine)
+            self.late_action = self.menu.addAction(_("&Sửa sau khi khóa…"))
+            self.late_action.triggered.connect(self.open_late_edits)
         self.menu.addSeparator()
         self.key_action = self.menu.addAction(_("Nhập &khóa của trường…"))
         self.key_action.triggered.connect(self.controller.enter_key)
@@ -94,7 +96,10 @@ class SyncUi(QObject):
         self.open_wizard("join" if self.join_action is not None else "init")
 
     def _badge_clicked(self) -> None:
-        if self.may_review:
+        status = self.controller.status
+        if self.may_review and status is not None and not status.conflicts and status.late_edits:
+            self.open_late_edits()
+        elif self.may_review:
             self.open_conflicts()
         else:
             self._inform(self.window, _("Có ô dữ liệu mang hai giá trị từ hai máy. Hiệu trưởng (hoặc người đã nhập "
@@ -123,6 +128,14 @@ class SyncUi(QObject):
         from nk_desktop.views.sync.queues import QuarantineDialog
 
         self.dialog = QuarantineDialog(self.db, self.actor, self.window, confirm=self._confirm)
+        self.dialog.finished.connect(lambda _result: self.controller.refresh())
+        self.dialog.open()
+        return self.dialog
+
+    def open_late_edits(self):
+        from nk_desktop.views.sync.queues import LateEditDialog
+
+        self.dialog = LateEditDialog(self.db, self.actor, self.window, confirm=self._confirm)
         self.dialog.finished.connect(lambda _result: self.controller.refresh())
         self.dialog.open()
         return self.dialog

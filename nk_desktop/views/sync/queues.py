@@ -318,3 +318,105 @@ class QuarantineDialog(_QueueDialog):
                             _("Bỏ qua thay đổi của {who} vào {what} ({values})? Dữ liệu giữ nguyên; quyết định "
                               "được ghi vào nhật ký."),
                             _("Đã bỏ qua thay đổi vào {what}."))
+
+
+class LateEditModel(RowsModel):
+    headers = (_("Lớp"), _("Môn / phẩm chất"), _("Đợt"), _("Học sinh"), _("Giá trị cũ → mới"), _("Người sửa"),
+               _("Lúc sửa"))
+
+    def display(self, e) -> tuple[str, ...]:
+        return (e.class_name or "—", e.topic or "—", e.milestone or "—", e.pupil or "—", e.changes_text,
+                e.author or "?", to_local(e.made_at).strftime("%H:%M %d/%m/%Y"))
+
+
+class LateEditDialog(_QueueDialog):
+    """Marks received after this PC's lock, made on a PC that had not seen it yet: the principal keeps or reverts."""
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
+                 confirm: Confirm = messages.confirm):
+        from nk_desktop.sync.late_edits import may_decide
+
+        super().__init__(parent)
+        self.db, self.actor, self._confirm = db, actor, confirm
+        self.setWindowTitle(_("Sửa sau khi khóa"))
+        intro = QLabel(_("Những điểm dưới đây được sửa trên một máy chưa nhận được lệnh khóa sổ, rồi mới đến máy "
+                         "này khi sổ đã khóa. Điểm đã được ghi, nhưng sổ khóa chưa in được cho đến khi Hiệu trưởng "
+                         "xem xét từng điểm: “Giữ” nếu điểm sửa là đúng, hoặc “Hoàn lại” để ghi lại giá trị cũ (ghi "
+                         "như một lần sửa điểm của Hiệu trưởng, gửi tới mọi máy). Cả hai đều được ghi vào nhật ký."))
+        intro.setWordWrap(True)
+        self.model = LateEditModel(self)
+        self.view = _table(self.model, (50, 150, 50, 170, 230, 120))
+        self.view.selectionModel().selectionChanged.connect(self._selected)
+        self.keep_button = QPushButton(_("Giữ…"))
+        self.keep_button.clicked.connect(self.keep_selected)
+        self.revert_button = QPushButton(_("Hoàn lại…"))
+        self.revert_button.clicked.connect(self.revert_selected)
+        self.decider = may_decide(actor)
+        self.keep_button.setVisible(self.decider)
+        self.revert_button.setVisible(self.decider)
+        self.error = _error_label()
+        self.done_label = QLabel()
+        self.done_label.setWordWrap(True)
+        self.count = QLabel()
+        close = QPushButton(_("Đóng"))
+        close.clicked.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.keep_button)
+        bottom.addWidget(self.revert_button)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.done_label)
+        layout.addLayout(bottom)
+        self.resize(1000, 420)
+        self.reload()
+
+    def _fetch(self) -> list:
+        from nk_desktop.sync import late_edits
+
+        return late_edits.list_late_edits(self.db, self.actor)
+
+    def _count_text(self, n: int) -> str:
+        return _("{n} điểm chờ xem xét.").format(n=n) if n else _("Không có điểm nào sửa sau khi khóa.")
+
+    def _selected(self, *_args) -> None:
+        usable = self.decider and self.current() is not None
+        self.keep_button.setEnabled(usable)
+        self.revert_button.setEnabled(usable)
+
+    def _decide(self, function, question: str, done: str) -> bool:
+        item = self.current()
+        if item is None:
+            return False
+        what = _("{topic} {milestone} của {pupil} (lớp {c})").format(topic=item.topic, milestone=item.milestone,
+                                                                    pupil=item.pupil or "?", c=item.class_name)
+        if not self._confirm(self, question.format(who=item.author or "?", what=what, values=item.changes_text)):
+            return False
+        self.error.clear()
+        try:
+            function(self.db, self.actor, item.id)
+        except NKError as error:
+            self.error.setText(str(error))
+            return False
+        self.done_label.setText(done.format(what=what))
+        self.reload()
+        return True
+
+    def keep_selected(self) -> bool:
+        from nk_desktop.sync import late_edits
+
+        return self._decide(late_edits.keep,
+                            _("Giữ điểm {who} sửa sau khi khóa: {what} — {values}? Điểm giữ nguyên; quyết định được "
+                              "ghi vào nhật ký."),
+                            _("Đã giữ điểm sửa: {what}."))
+
+    def revert_selected(self) -> bool:
+        from nk_desktop.sync import late_edits
+
+        return self._decide(late_edits.revert,
+                            _("Hoàn lại điểm {who} sửa sau khi khóa: {what} — {values}? Giá trị cũ được ghi lại với "
+                              "tên của bạn (như một lần sửa điểm) và gửi tới mọi máy."),
+                            _("Đã hoàn lại giá trị cũ: {what}."))

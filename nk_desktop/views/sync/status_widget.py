@@ -85,10 +85,17 @@ class SyncStatusWidget(QWidget):
         self.summary.setToolTip("\n".join(status.lines()))
         self.sync_button.setText(_("Đồng bộ ngay"))
         self.sync_button.setToolTip(_("Gửi thay đổi của máy này và nhận thay đổi của các máy khác"))
-        if status.conflicts:
-            self.badge.setText(_("{n} xung đột").format(n=status.conflicts))
-            self.badge.setToolTip(_("Có ô dữ liệu mang hai giá trị khác nhau từ hai máy: sổ liên quan chưa in, "
-                                    "chưa khóa được cho đến khi người có thẩm quyền chọn giá trị đúng."))
+        late = status.late_edits
+        if status.conflicts or late:
+            parts = [_("{n} xung đột").format(n=status.conflicts)] if status.conflicts else []
+            tips = [_("Có ô dữ liệu mang hai giá trị khác nhau từ hai máy: sổ liên quan chưa in, "
+                      "chưa khóa được cho đến khi người có thẩm quyền chọn giá trị đúng.")] if status.conflicts else []
+            if late:
+                parts.append(_("{n} sửa sau khóa").format(n=late))
+                tips.append(_("Có điểm được sửa trên máy chưa nhận lệnh khóa sổ: sổ đã khóa chưa in được cho đến khi "
+                              "Hiệu trưởng xem xét (Đồng bộ → Sửa sau khi khóa)."))
+            self.badge.setText(" · ".join(parts))
+            self.badge.setToolTip("\n".join(tips))
             self.badge.show()
         else:
             self.badge.hide()
