@@ -123,3 +123,20 @@ def test_grade_five_pupils_who_complete_are_recognised_as_completing_primary(db,
     results.decide_promotion(db, principal, class_id, not_yet, "hoan_thanh_tieu_hoc")
     assert {k: v[2] for k, v in _stored(db, class_id).items()} == {done: "hoan_thanh_tieu_hoc",
                                                                   not_yet: "hoan_thanh_tieu_hoc"}
+
+
+def test_the_summer_reassessment_is_for_pupils_not_completing_and_ends_on_31_august(db, marks, principal):
+    """Regulation Điều 11.1.d: "Kết quả đánh giá lại … hoàn thiện trước 31 tháng 8": 31/08/2027 is still accepted,
+    01/09 is not; and only a pupil who has not completed the grade is re-assessed (TT27 Điều 11)."""
+    _only_an(db, marks)
+    _fill_year_end(db, marks.class_id, 4, marks.an)
+    results.record_results(db, marks.teacher, marks.class_id)
+    with pytest.raises(ValidationError, match="Chưa hoàn thành"):
+        results.record_reassessment(db, marks.teacher, marks.class_id, marks.an, "HT", D(2027, 8, 20))
+    _fill_year_end(db, marks.class_id, 4, marks.an, score=4)
+    results.record_results(db, marks.teacher, marks.class_id)
+    with pytest.raises(ValidationError, match="31/8/2027"):
+        results.record_reassessment(db, marks.teacher, marks.class_id, marks.an, "HT", D(2027, 9, 1))
+    results.record_reassessment(db, marks.teacher, marks.class_id, marks.an, "HT", D(2027, 8, 31))
+    [an] = results.evaluate_class(db, principal, marks.class_id)
+    assert (an.overall, an.reassessment, an.reassessed_on, an.completes) == ("CHT", "HT", D(2027, 8, 31), True)
