@@ -9,7 +9,9 @@ applied are skipped (``sync_applied``), so late and duplicate deliveries change 
 Applying an op: permission re-check (``authorize``, else quarantine), the merge rule
 (``merge``) on its fields, then the domain row is materialised with plain SQL (capture is
 off: a received change is not journaled again as this PC's), and an audit entry records
-it with the remote author's name (``sync_audit_origin`` marks it as received).
+it with the remote author's name (``sync_audit_origin`` marks it as received).  A mark written
+into cells under a lock in force on this PC, its writer not having seen the lock, is flagged
+"edit after lock" (``late_edits``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from nk_desktop.models.base import Base, is_synced
 from nk_desktop.sync import capture, hlc
 from nk_desktop.sync.authorize import CHECKED, History, WriterView, refusal, Entry as AuthorityEntry
 from nk_desktop.sync.codec import GENESIS_SHA, Unreadable, decode_pack, decode_segment, sha_of
-from nk_desktop.sync.late_edits import LATE_TABLES, LocalLocks, late_changes, may_write_locked
+from nk_desktop.sync.late_edits import LATE_TABLES, LocalLocks, late_changes, may_write_locked, settled_by
 from nk_desktop.sync.merge import BOOKKEEPING, LEDGER_TABLES, OFFICIAL, Head, apply_op, in_conflict, winner
 from nk_desktop.sync.ops import DELETED, DELETED_TEXT, canonical, codec
 from nk_desktop.sync.outbox import AUTHORITY_TABLES, BIRTH, CHUNK
@@ -341,6 +343,8 @@ class SegmentApplier:
         # not seen the lock.  This PC's locks are read once per segment, and only when one is in force.
         self.locks: LocalLocks | None = None
         self.late_edits: list[tuple] = []
+        self.pending_late: dict[tuple[str, str], list[tuple]] = {}  # this PC's undecided flags, by record
+        self.settled: list[tuple] = []  # flags a decider's resolution from another PC settles here
 
     def _query(self, sql: str, values: list, extra: tuple = ()) -> list:
         found = []
@@ -398,6 +402,10 @@ class SegmentApplier:
         self.audit_seq = int(seq_text)
         if any(op["tbl"] in LATE_TABLES for op in fresh):
             self.locks = LocalLocks.read(self.raw)
+            if any(op["k"] == "res" for op in fresh):
+                for entry_id, tbl, row, fields in self.raw.execute(
+                        "SELECT id, tbl, row, fields FROM sync_late_edit WHERE decision IS NULL"):
+                    self.pending_late.setdefault((tbl, row), []).append((entry_id, fields))
         positions = {op["id"]: i for i, op in enumerate(self.ops)}
         waiting = []
         view, apply = self.view, self._op
@@ -493,6 +501,8 @@ class SegmentApplier:
             self._remember_authority(op)
         if self.locks is not None and tbl in LATE_TABLES:
             self._late(op, current)
+        if self.pending_late and op["k"] == "res" and (tbl, row) in self.pending_late:
+            self._settle(op)
         self._audit(op, table, current)
         if row_now is None:
             self.stored[(tbl, row)] = {"id": row, **values}
@@ -644,6 +654,19 @@ class SegmentApplier:
                                 str(op.get("a") or "")[:200], lock_id, self.origin_node, self.origin_seq,
                                 made.isoformat(sep=" ", timespec="microseconds"), _now_text(), ""))
 
+    def _settle(self, op: dict) -> None:
+        """The principal's or DB admin's resolution of a record this PC flagged (their keep or revert on another
+        PC): the flags it settles are marked decided, by them, at the op's time."""
+        author = op.get("u")
+        if author is None or not may_write_locked(self.view.roles(author), "res"):
+            return
+        key = (op["tbl"], op["row"])
+        done = settled_by(self.pending_late[key], op)
+        at = (_EPOCH + dt.timedelta(milliseconds=op["t"] >> hlc.COUNTER_BITS)).isoformat(sep=" ", timespec="microseconds")
+        self.settled += [(decision, author, str(op.get("a") or "")[:200], at, entry_id) for decision, entry_id in done]
+        closed = {entry_id for _decision, entry_id in done}
+        self.pending_late[key] = [entry for entry in self.pending_late[key] if entry[0] not in closed]
+
     def _remember_authority(self, op: dict) -> None:
         idx = self.view.idx
         for field, value in op["f"].items():
@@ -748,6 +771,9 @@ class SegmentApplier:
             run("INSERT OR IGNORE INTO sync_late_edit (op_id, tbl, row, fields, author_id, author_name, lock_id, node, "
                 "seq, made_at, received_at, reviewed_by_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.late_edits)
+        if self.settled:
+            run("UPDATE sync_late_edit SET decision = ?, reviewed_by = ?, reviewed_by_name = ?, reviewed_at = ? "
+                "WHERE id = ? AND decision IS NULL", self.settled)
         run("INSERT INTO local_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [("hlc", str(self.clock)), ("audit_head", f"{self.audit_seq}:{self.prev_hash}")])
 

@@ -255,19 +255,53 @@ def _readable(changes: dict) -> str:
     return "; ".join(f"{field}: {canonical(old)} → {canonical(new)}" for field, (old, new) in changes.items())
 
 
+def _refuse_if_conflict(session, found, changes: dict) -> None:
+    from nk_desktop.sync.conflicts import open_conflicts
+
+    if any(field in changes for _row, field in open_conflicts(session, found.tbl, [_hex(found.row)])):
+        raise ValidationError(_("Ô này đang có xung đột đồng bộ (hai giá trị từ hai máy): hãy giải quyết xung đột "
+                                "trước (Đồng bộ → Xung đột cần giải quyết)."))
+
+
+def _write_res(session, actor: Actor, model, obj, stored: dict) -> str:
+    """Write *stored* into the mark as the decider's resolution (kind ``res``: journaled, audited, sent to every
+    PC, accepted there in a locked book from the principal or DB admin, and settling their own flags)."""
+    from nk_desktop.sync import capture
+
+    model_table = model.__table__
+    stored = {**stored, "updated_at": utcnow(), "updated_by": actor.account_id}
+    change = capture.RowChange(table=model_table.name, row_id=obj.id, kind="res", new=dict(stored),
+                               old={k: getattr(obj, k) for k in stored}, label=obj.audit_label(),
+                               class_id=obj.audit_class_id(),
+                               secret=frozenset(c.key for c in model_table.columns if c.info.get("secret")))
+    statement = model_table.update().where(model_table.c.id == obj.id).values(
+        {**stored, "version": model_table.c.version + 1})  # a grid still showing the old row must reload
+    capture._allow_raw_writes(True)
+    session.connection().execute(statement)
+    capture.write_journal(session, actor, [change])
+    session.expire(obj)
+    return change.label
+
+
 def keep(db: Database, actor: Actor, entry_id: int) -> str:
-    """The principal accepts the edit made after the lock: the values stay; the decision is audited."""
+    """The principal (or DB admin) accepts the edit made after the lock: the values stay.
+
+    The decision is audited, and the values as they stand are written as the decider's resolution
+    (kind ``res``), so the other PCs that flagged the same edit see it decided too."""
     from nk_desktop.sync.conflicts import _audit_decision
 
     with db.write(actor) as session:
         found = _pending(session, actor, entry_id)
-        _model, obj = _mark(session, found)
+        model, obj = _mark(session, found)
+        changes = json.loads(found.fields)
+        _refuse_if_conflict(session, found, changes)
         label = obj.audit_label()
         _audit_decision(session, actor, {"id": _hex(found.op_id), "tbl": found.tbl, "row": _hex(found.row), "l": label,
                                          "c": obj.class_id.hex if obj.class_id else None},
                         "keep", {"quyet_dinh": [None, _("giữ điểm sửa sau khi khóa sổ")],
                                  "tac_gia": [None, found.author_name],
-                                 "gia_tri": [None, _readable(json.loads(found.fields))]})
+                                 "gia_tri": [None, _readable(changes)]})
+        _write_res(session, actor, model, obj, {field: getattr(obj, field) for field in changes})
         _record(session, actor, found, KEPT)
         return label
 
@@ -277,18 +311,18 @@ def revert(db: Database, actor: Actor, entry_id: int) -> str:
 
     Through the normal write path (change record, audit entry, op of kind ``res`` that every PC
     accepts from them), so the PC that made the edit gets the old values too.  Refused, with
-    nothing changed, when the cell no longer holds the late value (changed again since)."""
-    from nk_desktop.sync import capture
+    nothing changed, when the cell no longer holds the late value (changed again since) or is in
+    a sync conflict."""
     from nk_desktop.sync.conflicts import _python_value
 
     with db.write(actor) as session:
         found = _pending(session, actor, entry_id)
         model, obj = _mark(session, found)
-        model_table = model.__table__
         changes = json.loads(found.fields)
+        _refuse_if_conflict(session, found, changes)
         stored = {}
         for field, (old, new) in changes.items():
-            column = model_table.c[field]
+            column = model.__table__.c[field]
             now_value = getattr(obj, field)
             if canonical(encode_value(now_value)) != canonical(new):
                 raise ValidationError(_("Không hoàn lại được: {f} hiện là “{now}”, không còn là giá trị sửa sau khi "
@@ -298,20 +332,21 @@ def revert(db: Database, actor: Actor, entry_id: int) -> str:
                     new="" if new is None else new))
             value = _python_value(column, old) if old != DELETED else None
             if value is None and not column.nullable:
-                default = column.default.arg if column.default is not None and column.default.is_scalar else ""
-                value = default
+                value = column.default.arg if column.default is not None and column.default.is_scalar else ""
             stored[field] = value
-        now = utcnow()
-        stored.update({"updated_at": now, "updated_by": actor.account_id})
-        change = capture.RowChange(table=found.tbl, row_id=obj.id, kind="res", new=dict(stored),
-                                   old={k: getattr(obj, k) for k in stored}, label=obj.audit_label(),
-                                   class_id=obj.audit_class_id(),
-                                   secret=frozenset(c.key for c in model_table.columns if c.info.get("secret")))
-        statement = model_table.update().where(model_table.c.id == obj.id).values(
-            {**stored, "version": model_table.c.version + 1})  # a grid holding the late value must reload
-        capture._allow_raw_writes(True)
-        session.connection().execute(statement)
-        capture.write_journal(session, actor, [change])
+        label = _write_res(session, actor, model, obj, stored)
         _record(session, actor, found, REVERTED)
-        session.expire(obj)
-        return change.label
+        return label
+
+
+def settled_by(pending: list[tuple], op: dict) -> list[tuple]:
+    """On import: (decision, id) for each of this PC's pending flags on *op*'s row that a decider's resolution
+    (``keep``/``revert`` on another PC, or any ``res`` of theirs) settles — kept when it holds the late values."""
+    done = []
+    for entry_id, fields_text in pending:
+        changes = json.loads(fields_text)
+        written = [field for field in changes if field in op["f"]]
+        if written:
+            kept = all(canonical(op["f"][field]) == canonical(changes[field][1]) for field in written)
+            done.append((KEPT if kept else REVERTED, entry_id))
+    return done

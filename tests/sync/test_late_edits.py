@@ -40,11 +40,13 @@ def _lock_ck1(pc, ids):
 
 
 def _late_scenario(net, ids):
-    """P (a) locks 4A Toán CK1; T (b), not having synced, enters a CK1 mark; then everyone syncs."""
-    p, t = net["a"], net["b"]
+    """P (a) locks 4A Toán CK1 and C gets the lock; T (b), not having synced, enters CK1 marks; then all sync."""
+    p, t, c = net["a"], net["b"], net["c"]
     assert _ck1_level(p, ids.teacher, ids, 0, "H").saved == 1  # a CK1 mark every PC has before the lock
     net.sync_all()
     lock_id = _lock_ck1(p, ids)
+    p.sync()
+    c.sync()
     assert _ck1_level(t, ids.teacher, ids, 0, "T").saved == 1   # an update of an existing row
     assert _ck1_level(t, ids.teacher, ids, 1, "C").saved == 1   # a new row (insert)
     net.sync_all()
@@ -64,7 +66,9 @@ def test_a_mark_made_before_the_writer_saw_the_lock_is_applied_and_flagged(net, 
     with p.db.engine.connect() as conn:
         locks = {r[0] for r in conn.exec_driver_sql("SELECT lock_id FROM sync_late_edit")}
         assert locks == {lock_id.hex}
-    # T made them and flags nothing (C flags them only if the lock reached it first: each PC on its own).
+    # C had the lock too: it flags them on its own; T made them and flags nothing.
+    assert [e.changes_text for e in late_edits.list_late_edits(c.db, ids.principal)] == [
+        e.changes_text for e in listed]
     assert late_edits.list_late_edits(t.db, ids.principal) == []
     assert p.count("SELECT COUNT(*) FROM sync_quarantine") == 0
 
@@ -93,8 +97,9 @@ def test_a_mark_typed_after_the_writer_saw_the_lock_stays_quarantined_and_is_not
     assert p.count("SELECT COUNT(*) FROM sync_late_edit") == 0
 
 
-def test_keep_records_the_decision_and_changes_no_mark(net, ids):
-    p, _t, _lock = _late_scenario(net, ids)
+def test_keep_records_the_decision_and_changes_no_mark_and_settles_the_flag_on_the_other_pcs(net, ids):
+    p, t, _lock = _late_scenario(net, ids)
+    c = net["c"]
     first = late_edits.list_late_edits(p.db, ids.principal)[0]
     audit_before = p.count("SELECT COUNT(*) FROM audit_entry")
     late_edits.keep(p.db, ids.principal, first.id)
@@ -102,19 +107,24 @@ def test_keep_records_the_decision_and_changes_no_mark(net, ids):
     assert [e.id for e in late_edits.list_late_edits(p.db, ids.principal)] != [first.id]
     [kept] = [e for e in late_edits.list_late_edits(p.db, ids.principal, reviewed=True) if e.id == first.id]
     assert (kept.decision, kept.reviewed_by) == ("giữ", "Hiệu trưởng") and kept.reviewed_at is not None
-    assert p.count("SELECT COUNT(*) FROM audit_entry") == audit_before + 1
+    # the decision, and the values as they stand written as the principal's resolution (sent to every PC)
+    assert p.count("SELECT COUNT(*) FROM audit_entry") == audit_before + 2
     assert p.count("SELECT COUNT(*) FROM audit_entry WHERE kind = 'keep'") == 1
-    assert p.count("SELECT COUNT(*) FROM sync_outbox WHERE segment IS NULL") == 0  # nothing to send
+    assert p.count("SELECT COUNT(*) FROM sync_outbox WHERE segment IS NULL") == 1
     assert audit.verify(p.db, ids.principal).intact
     with pytest.raises(ValidationError, match="đã được xem xét"):
         late_edits.keep(p.db, ids.principal, first.id)
+    net.sync_all()
+    assert all(_ck1_row(pc, ids, 0).level == "HTT" for pc in (t, c))
+    decided = {e.pupil: (e.decision, e.reviewed_by) for e in late_edits.list_late_edits(c.db, ids.principal,
+                                                                                         reviewed=True)}
+    assert decided == {"Lê Thị Mai": ("giữ", "Hiệu trưởng"), "Phạm Văn Đức": (None, "")}
 
 
 def test_revert_writes_the_old_values_back_audited_and_it_reaches_the_writer(net, ids):
     p, t, _lock = _late_scenario(net, ids)
     c = net["c"]
     edits = late_edits.list_late_edits(p.db, ids.principal)
-    flagged_on_c = c.count("SELECT COUNT(*) FROM sync_late_edit")
     for edit in edits:
         late_edits.revert(p.db, ids.principal, edit.id)
     assert _ck1_row(p, ids, 0).level == "HT" and _ck1_row(p, ids, 1).level is None
@@ -129,8 +139,11 @@ def test_revert_writes_the_old_values_back_audited_and_it_reaches_the_writer(net
     for pc in (t, c):  # the principal's correction is accepted in the locked book on every PC
         assert _ck1_row(pc, ids, 0).level == "HT" and _ck1_row(pc, ids, 1).level is None
         assert pc.count("SELECT COUNT(*) FROM sync_quarantine") == 0
-    # The principal's correction is never flagged itself.
-    assert c.count("SELECT COUNT(*) FROM sync_late_edit") == flagged_on_c
+    # The principal's correction is not flagged itself, and it settles C's own flags of the same edits.
+    assert c.count("SELECT COUNT(*) FROM sync_late_edit") == 2
+    assert late_edits.list_late_edits(c.db, ids.principal) == []
+    assert {(e.decision, e.reviewed_by) for e in late_edits.list_late_edits(c.db, ids.principal, reviewed=True)} == {
+        ("hoàn lại", "Hiệu trưởng")}
 
 
 def test_revert_is_refused_when_the_cell_was_changed_again_since(net, ids):
@@ -210,3 +223,20 @@ def test_a_db_admin_correction_and_an_unlocked_book_are_not_flagged(net, ids):
     t.set_level(ids.teacher, 2, "T", ids)
     net.sync_all()
     assert [e.pupil for e in late_edits.list_late_edits(p.db, ids.principal)] == ["Phạm Văn Đức"]
+
+
+def test_a_late_edit_caught_in_a_sync_conflict_waits_for_the_conflict_to_be_resolved(net, ids):
+    p, t = net["a"], net["b"]
+    _ck1_level(p, ids.teacher, ids, 0, "H")
+    net.sync_all()
+    _lock_ck1(p, ids)
+    p.sync()
+    write_orm(p, ids.admin, SubjectResult, _ck1_row(p, ids, 0).id, level="CHT")  # a correction on P meanwhile
+    _ck1_level(t, ids.teacher, ids, 0, "T")
+    t.sync()
+    p.sync()
+    [edit] = late_edits.list_late_edits(p.db, ids.principal)
+    for decide in (late_edits.keep, late_edits.revert):
+        with pytest.raises(ValidationError, match="xung đột"):
+            decide(p.db, ids.principal, edit.id)
+    assert late_edits.list_late_edits(p.db, ids.principal)[0].decision is None
