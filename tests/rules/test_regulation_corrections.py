@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from nk_desktop.actor import SYSTEM
-from nk_desktop.errors import Locked, PermissionDenied
+from nk_desktop.errors import Locked, PermissionDenied, ValidationError
 from nk_desktop.models.gradebook import CorrectionRequest
 from nk_desktop.models.school import SchoolClass
 from nk_desktop.services import corrections, gradebook, school
@@ -127,3 +127,24 @@ def test_a_locked_book_is_changed_only_by_an_approved_correction(db, marks, prin
     corrections.decide_correction(db, principal, request, approve=True)
     corrections.apply_correction(db, people.actors[Role.QUAN_TRI_CSDL], request)
     assert _math_level(db, marks, "CK1", IN_TERM_1) == "HTT"
+
+
+def test_a_test_score_is_corrected_to_a_valid_score_only(db, marks, principal, people):
+    """Điều 11.2.a for a periodic test score (TT27: whole numbers 0–10): once its 10 working days are over
+    (GK1 test 05/11/2026 → due 19/11/2026) the score changes only through approved minutes, to a valid score;
+    qualities and competencies have no score to correct."""
+    gradebook.set_test_date(db, principal, marks.year_id, 4, marks.math, "GK1", D(2026, 11, 5))
+    gradebook.save_subject_cells(db, marks.teacher, marks.class_id, marks.math, "GK1",
+                                 [CellEdit(marks.an, "score", 6)], on=D(2026, 11, 10))
+    args = dict(class_id=marks.class_id, pupil_id=marks.an, milestone="GK1", field="score", reason="Cộng nhầm điểm",
+                evidence=EVIDENCE, on=IN_TERM_1)
+    for wrong, message in (("11", "ngoài thang"), ("6,5", "phần thập phân"), ("6", "giống giá trị hiện có")):
+        with pytest.raises(ValidationError, match=message):
+            corrections.request_correction(db, marks.teacher, subject_id=marks.math, new_value=wrong, **args)
+    with pytest.raises(ValidationError, match="không có điểm"):
+        corrections.request_correction(db, marks.teacher, trait="CHAM_CHI", new_value="7", **args)
+    request = corrections.request_correction(db, marks.teacher, subject_id=marks.math, new_value="7", **args)
+    corrections.decide_correction(db, principal, request, approve=True)
+    corrections.apply_correction(db, people.actors[Role.QUAN_TRI_CSDL], request)
+    grid = gradebook.subject_grid(db, marks.teacher, marks.class_id, marks.math, "GK1", on=IN_TERM_1)
+    assert [r.score for r in grid.rows if r.pupil_id == marks.an] == [7]

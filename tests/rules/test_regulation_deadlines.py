@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from nk_desktop.errors import Locked, PermissionDenied, ValidationError
+from nk_desktop.models.school import SchoolYear
 from nk_desktop.services import gradebook
 from nk_desktop.services.gradebook import CellEdit
 from nk_desktop.services.permissions import Role
@@ -33,7 +34,7 @@ def test_levels_are_due_by_the_end_of_weeks_8_17_26_34(db, marks, milestone):
         gradebook.save_subject_cells(db, marks.teacher, marks.class_id, marks.ethics, milestone,
                                      [CellEdit(marks.an, "level", "T")], on=last + dt.timedelta(days=1))
     with db.read() as session:
-        year = session.get(gradebook.SchoolYear, marks.year_id)
+        year = session.get(SchoolYear, marks.year_id)
         assert gradebook.level_deadline(session, year, milestone) == last
 
 
