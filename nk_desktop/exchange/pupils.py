@@ -298,6 +298,11 @@ def _is_footer(values: tuple) -> bool:
     return isinstance(first, str) and bool(_FOOTER_RE.search(xl.cell_text(first)))
 
 
+# Plain text columns, read in this order.
+_TEXT_READ = ("ethnicity", "birthplace", "permanent_address", "current_address", "policy_kind", "father_name",
+              "father_job", "mother_name", "mother_job", "notes", "moet_code", "school_code")
+
+
 class _RowReader:
     """Turns one row's cells into pupil fields and Vietnamese error messages."""
 
@@ -305,6 +310,10 @@ class _RowReader:
         self.data, self.by_field, self.titles = data, by_field, titles
         self.positions = tuple((field, column - 1) for field, column in by_field.items())
         self.identity_positions = tuple((f, by_field[f] - 1) for f in IDENTITY_FIELDS if f in by_field)
+        # The columns of the sheet among each group, in the order a row's fields are read (and errors reported).
+        self.name_fields = tuple(f for f in NAME_FIELDS if f in by_field)
+        self.text_fields = tuple(f for f in _TEXT_READ if f in by_field)
+        self.phone_fields = tuple(f for f in pupil_service.PHONE_FIELDS if f in by_field)
 
     def identity(self, values: tuple) -> tuple[str | None, Any]:
         """The first identity field (name, date of birth, a code) the row fills, and its cell: (None, None) if none."""
@@ -363,8 +372,8 @@ class _RowReader:
 
         # Name: one column, or họ (đệm) + tên, or three parts.
         typed = len(errors)
-        for field in NAME_FIELDS:
-            value = get(field) if field in self.by_field else None
+        for field in self.name_fields:
+            value = get(field)
             if value is not None and not isinstance(value, str):
                 errors.append(_("{where}: tên phải là chữ, không phải “{value}”.").format(
                     where=where(field), value=xl.cell_text(value)))
@@ -380,10 +389,8 @@ class _RowReader:
         gender = self._gender(get, text, where, errors)
         if gender:
             fields["gender"] = gender
-        for field in ("ethnicity", "birthplace", "permanent_address", "current_address", "policy_kind",
-                      "father_name", "father_job", "mother_name", "mother_job", "notes", "moet_code",
-                      "school_code"):
-            if field in self.by_field and (value := text(field)):
+        for field in self.text_fields:
+            if value := text(field):
                 fields[field] = value
         if "personal_id" in self.by_field:
             value = get("personal_id")
@@ -391,8 +398,8 @@ class _RowReader:
                 value = xl.cell_text(value).zfill(12)  # typed as a number, Excel dropped the leading 0
             if value := _SPACE.sub("", xl.cell_text(value)):
                 fields["personal_id"] = value
-        for field in ("father_phone", "mother_phone", "contact_phone"):
-            value = get(field) if field in self.by_field else None
+        for field in self.phone_fields:
+            value = get(field)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = xl.cell_text(value)
                 if len(value) in (9, 10) and not value.startswith("0"):

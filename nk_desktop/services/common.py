@@ -23,6 +23,7 @@ def get_live(session: Session, model: type[T], row_id: uuid.UUID, what: str) -> 
 
 
 PHONE_RE = re.compile(r"^0(3|5|7|8|9)\d{8}$|^02\d{9}$")
+_PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
 
 
 def normal_phone(text: str, field: str = "phone") -> str:
@@ -30,7 +31,7 @@ def normal_phone(text: str, field: str = "phone") -> str:
 
     Spaces, dots, dashes and brackets are dropped; +84 / 84 becomes 0.
     """
-    digits = re.sub(r"[\s.\-()]", "", text or "")
+    digits = _PHONE_PUNCTUATION.sub("", text or "")
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:

@@ -62,6 +62,9 @@ PHONE_FIELDS = ("father_phone", "mother_phone", "contact_phone")
 EDITABLE = ("family_name", "middle_name", "given_name", "date_of_birth", "gender", "ethnicity", "policy_family",
             "personal_id", "moet_code", "photo", *TEXT_FIELDS, *PHONE_FIELDS)
 MOET_CODE_RE = re.compile(r"^[0-9A-Za-z]{1,20}$")
+_EDITABLE_KEYS = frozenset(EDITABLE)
+_ID_INPUTS = frozenset({"personal_id", "gender", "date_of_birth"})  # what the personal ID is checked against
+_SPACES, _TWELVE_DIGITS = re.compile(r"\s"), re.compile(r"\d{12}")
 
 
 @functools.lru_cache(maxsize=256)  # an import repeats a handful of spellings over thousands of rows
@@ -83,10 +86,10 @@ def check_personal_id(number: str, *, gender: str | None, date_of_birth: dt.date
     Digit 4: 0/1 = male/female born 1900–1999, 2/3 = male/female born 2000–2099 (then 4/5, 6/7…);
     digits 5–6: the last two digits of the year of birth.
     """
-    digits = re.sub(r"\s", "", number or "")
+    digits = _SPACES.sub("", number or "")
     if not digits:
         return ""
-    if not re.fullmatch(r"\d{12}", digits):
+    if not _TWELVE_DIGITS.fullmatch(digits):
         raise ValidationError(
             _("Số định danh cá nhân phải gồm đúng 12 chữ số (đang có {n}).").format(n=len(digits)),
             field="personal_id")
@@ -136,19 +139,21 @@ def check_birth_date(date_of_birth: dt.date, on: dt.date) -> None:
 
 def clean_fields(fields: dict[str, Any], *, current: Pupil | None = None, on: dt.date | None = None) -> dict:
     """Normalise (NFC, trimmed, phones, ethnicity) and validate pupil fields; messages in Vietnamese."""
-    fields = dict(fields)
     if "full_name" in fields:
+        fields = dict(fields)
         family, middle, given = split_full_name(fields.pop("full_name") or "")
         fields.setdefault("family_name", family)
         fields.setdefault("middle_name", middle)
         fields.setdefault("given_name", given)
-    clean: dict[str, Any] = {}
-    for key, value in fields.items():
-        if key not in EDITABLE:
-            raise ValidationError(_("Không có trường thông tin “{key}”.").format(key=key))
-        clean[key] = nfc(value) if isinstance(value, str) else value
-    merged = {key: getattr(current, key) for key in EDITABLE} if current else {}
-    merged.update(clean)
+    if not _EDITABLE_KEYS.issuperset(fields):
+        key = next(key for key in fields if key not in _EDITABLE_KEYS)
+        raise ValidationError(_("Không có trường thông tin “{key}”.").format(key=key))
+    clean: dict[str, Any] = {key: nfc(value) if isinstance(value, str) else value for key, value in fields.items()}
+    if current:
+        merged = {key: getattr(current, key) for key in EDITABLE}
+        merged.update(clean)
+    else:
+        merged = clean  # a new pupil (an import's usual row): no copy; read below before clean's values change
     for key, what in (("family_name", _("họ")), ("given_name", _("tên"))):
         if not merged.get(key):
             raise ValidationError(_("Thiếu {what} của học sinh.").format(what=what), field=key)
@@ -163,7 +168,7 @@ def clean_fields(fields: dict[str, Any], *, current: Pupil | None = None, on: dt
     for key in PHONE_FIELDS:
         if key in clean:
             clean[key] = normal_phone(clean[key] or "", field=key)
-    if {"personal_id", "gender", "date_of_birth"} & set(clean):
+    if not _ID_INPUTS.isdisjoint(clean):
         clean_id = check_personal_id(merged.get("personal_id") or "", gender=merged["gender"],
                                      date_of_birth=merged["date_of_birth"])
         if "personal_id" in clean:

@@ -321,14 +321,19 @@ def _record_texts(change: RowChange) -> tuple[str, str]:
     return canonical(values), canonical(shown)
 
 
-_EMPTY = (None, "", False)  # left out of an insert's audit entry (``in``: 0 and 0.0 too, as above)
+# The texts ``_value_texts`` writes for the values an insert's audit entry leaves out (``value in (None, "",
+# False)``, as in ``_record_texts``: 0 and 0.0 are equal to False) and for nothing else.
+_EMPTY_TEXTS = frozenset({"null", '""', "false", "0", "0.0", "-0.0"})
 
 
 def _value_texts(column: list) -> list[str] | None:
     """Each value's JSON text, as ``canonical(jsonable(value))`` and the op's ``encode_value`` write it;
     None when a value is of a kind the two encode differently (bytes) or that is not listed here."""
-    if all(type(value) is str for value in column):
+    kinds = set(map(type, column))
+    if kinds == {str}:
         return list(map(_string, column))
+    if kinds == {uuid.UUID}:
+        return ['"%032x"' % value.int for value in column]  # UUID.hex
     texts = []
     for value in column:
         kind = type(value)
@@ -343,9 +348,9 @@ def _value_texts(column: list) -> list[str] | None:
         elif kind is float:
             texts.append(canonical(value))
         elif kind is uuid.UUID:
-            texts.append(f'"{value.hex}"')
+            texts.append('"%032x"' % value.int)
         elif kind is dt.date or kind is dt.datetime:
-            texts.append(_string(value.isoformat()))
+            texts.append(f'"{value.isoformat()}"')  # digits, "-", ":", ".", "+", "T": nothing to escape
         else:
             return None
     return texts
@@ -360,33 +365,40 @@ def insert_texts(rows: list[dict[str, Any]], secret: frozenset[str]) -> list[tup
     keys = list(rows[0])
     if any(list(row) != keys for row in rows):
         return None
-    by_key = {}
+    by_key, left_out = {}, set()
     for key in keys:
         column = [row[key] for row in rows]
-        texts = _value_texts(column)
+        first = column[0]
+        same = all(value is first for value in column)  # the meta columns, a default, one class
+        texts = _value_texts([first] if same else column)
         if texts is None:
             return None
-        by_key[key] = column, texts
+        if same:
+            if texts[0] in _EMPTY_TEXTS:
+                left_out.add(key)  # out of every row's audit entry
+            texts = texts * len(rows)
+        by_key[key] = texts
     name = {key: _string(key) + ":" for key in keys}
     ordered = sorted(keys)
     fields = "{" + ",".join(name[key] + "%s" for key in ordered) + "}"
-    fields_texts = [fields % values for values in zip(*(by_key[key][1] for key in ordered))]
+    fields_texts = [fields % values for values in zip(*(by_key[key] for key in ordered))]
     op_keys = [key for key in keys if key != "id"]
     op_fields = ",".join(name[key] + "%s" for key in op_keys)
-    op_texts = [op_fields % values for values in zip(*(by_key[key][1] for key in op_keys))]
+    op_texts = [op_fields % values for values in zip(*(by_key[key] for key in op_keys))]
     shown_columns = []  # per key shown: '"key":[null,value]' or "" where the value is left out
     for key in ordered:
-        if key in _HIDDEN:
+        if key in _HIDDEN or key in left_out:
             continue
-        column, texts = by_key[key]
-        head = name[key] + "[null,"
+        texts = by_key[key]
+        head, empty = name[key] + "[null,", _EMPTY_TEXTS
         if key in secret:
-            texts = [_string(SECRET_MARK)] * len(texts)
-        shown_columns.append([head + text + "]" if value not in _EMPTY else ""
-                              for value, text in zip(column, texts)])
-    join = ",".join
+            hidden_text = head + _string(SECRET_MARK) + "]"
+            shown_columns.append(["" if text in empty else hidden_text for text in texts])
+        else:
+            shown_columns.append(["" if text in empty else head + text + "]" for text in texts])
     if not shown_columns:
         return [(fields_text, "{}", op_text) for fields_text, op_text in zip(fields_texts, op_texts)]
+    join = ",".join
     shown_texts = ["{" + join(filter(None, parts)) + "}" for parts in zip(*shown_columns)]
     return list(zip(fields_texts, shown_texts, op_texts))
 
