@@ -17,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import itertools
 import json
@@ -427,8 +428,8 @@ def backup(database_path: Path, folder: Path, *, passphrase: str | None, now: dt
                       "schema": schema, "counts": counts, "compression": f"zstd-{ZSTD_LEVEL}"}
             temp = folder / f".tmp-{uuid.uuid4().hex}"
             try:
-                key, digest, frames = _write_stream(_file_chunks(file, size, live=live), size, temp, header, passphrase,
-                                            progress, is_cancelled)
+                chunks = _file_chunks(file, size, live=live)
+                key, digest, frames = _write_stream(chunks, size, temp, header, passphrase, progress, is_cancelled)
                 if progress:
                     progress(size, size, _("Đang kiểm tra dữ liệu…"))
                 _wait_checks(checked, is_cancelled)
@@ -543,12 +544,15 @@ def _write_stream(chunks: Iterator[memoryview], size: int, temp: Path, header: d
 
 
 def _sync_folder(folder: Path) -> None:
-    """Flush the rename itself (POSIX; on Windows a folder cannot be opened for this, NTFS journals it)."""
+    """Flush the rename itself where a folder can be flushed (POSIX; not every file system allows it)."""
     if os.name != "posix":
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
     finally:
         os.close(fd)
 
