@@ -21,7 +21,7 @@
 * Backup of the demo school to another folder, verified (the default: compressed and encrypted):
   ≤ 3× a plain file copy of the same file to the same folder, flushed to disk (``copyfile`` +
   ``fsync``: a backup that is not on the disk is not one).  Printed beside it, for information, the
-  parts of one backup (copy, checks, compress + encrypt, write, verify).
+  parts of one backup (snapshot, checks, compress + encrypt, write, read-back).
 """
 
 from __future__ import annotations
