@@ -618,17 +618,25 @@ def _shown(value: Any) -> str:
     return str(value) if value not in (None, "") else _("(trống)")
 
 
+class _Known(types.SimpleNamespace):
+    """A stored pupil as the plan compares it (the columns of ``_COMPARED``, id and folded name)."""
+
+    @property
+    def full_name(self) -> str:  # for messages: only the pupils a row matches need it
+        return join_name(self.family_name, self.middle_name, self.given_name)
+
+
 class _Index:
     """The live pupils (one query) by code and by folded name + date of birth, and their stays this year."""
 
     def __init__(self, session: Session, year_id: uuid.UUID):
-        self.by_code: dict[str, dict[str, types.SimpleNamespace]] = {key: {} for key in CODE_FIELDS}
-        self.by_name: dict[tuple[str, dt.date], list[types.SimpleNamespace]] = defaultdict(list)
-        query = select(Pupil.id, Pupil.folded_name, *(getattr(Pupil, key) for key in _COMPARED)).where(
-            Pupil.deleted.is_(False))
-        for row in session.execute(query):
-            pupil = types.SimpleNamespace(**row._asdict(), photo=None)
-            pupil.full_name = join_name(pupil.family_name, pupil.middle_name, pupil.given_name)
+        self.by_code: dict[str, dict[str, _Known]] = {key: {} for key in CODE_FIELDS}
+        self.by_name: dict[tuple[str, dt.date], list[_Known]] = defaultdict(list)
+        result = session.execute(select(Pupil.id, Pupil.folded_name, *(getattr(Pupil, key) for key in _COMPARED))
+                                 .where(Pupil.deleted.is_(False)))
+        keys = tuple(result.keys())
+        for row in result:
+            pupil = _Known(**dict(zip(keys, row)), photo=None)
             for key in CODE_FIELDS:
                 if value := getattr(pupil, key):
                     self.by_code[key][value] = pupil
