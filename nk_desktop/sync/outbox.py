@@ -9,6 +9,7 @@ SQLite only: a PostgreSQL server has no file sync.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from typing import Any, Iterable
@@ -68,13 +69,21 @@ def build_op(op_id: str, t: int, change, node: str, author: str | None, author_n
             "c": change.class_id.hex if change.class_id else None}
 
 
-def insert_op_text(op_id: str, t: int, change, node: str, author: str | None, author_name: str) -> str:
+def insert_op_text(op_id: str, t: int, change, node: str, author: str | None, author_name: str,
+                   row: str | None = None) -> str:
     """The op of a fresh insert whose fields' JSON capture made already (``change.texts``), as text:
-    the same text as ``encode(build_op(…))`` with no heads, without encoding the values again."""
-    school_class = change.class_id.hex if change.class_id else None
-    return (f'{{"id":{canonical(op_id)},"t":{t},"n":{canonical(node)},"u":{canonical(author)},'
-            f'"a":{canonical(author_name)},"tbl":{canonical(change.table)},"row":"{change.row_id.hex}","k":"ins",'
-            f'"f":{{{change.texts[2]}}},"p":{{}},"l":{canonical(change.label)},"c":{canonical(school_class)}}}')
+    the same text as ``encode(build_op(…))`` with no heads, without encoding the values again.
+    *op_id*, *node* and *row* (the row id's hex, if known) are hex: nothing in them to escape."""
+    school_class = f'"{change.class_id.hex}"' if change.class_id else "null"
+    return (f'{{"id":"{op_id}","t":{t},{_op_author(node, author, author_name, change.table)},'
+            f'"row":"{row or change.row_id.hex}","k":"ins","f":{{{change.texts[2]}}},"p":{{}},'
+            f'"l":{canonical(change.label)},"c":{school_class}}}')
+
+
+@functools.lru_cache(maxsize=64)
+def _op_author(node: str, author: str | None, author_name: str, table: str) -> str:
+    """The middle of an op's text, the same for a whole batch: node, author and table."""
+    return f'"n":"{node}","u":{canonical(author)},"a":{canonical(author_name)},"tbl":{canonical(table)}'
 
 
 def record_local(connection, node: str, author: str | None, author_name: str,
@@ -93,9 +102,10 @@ def record_local(connection, node: str, author: str | None, author_name: str,
         table, kind = change.table, change.kind
         heads = heads_by_table.get(table, no_heads)
         if kind == "ins" and change.texts is not None and not heads and table not in AUTHORITY_TABLES:
-            outbox.append((op_id, insert_op_text(op_id, t, change, node, author, author_name)))
+            row = change.row_id.hex
+            outbox.append((op_id, insert_op_text(op_id, t, change, node, author, author_name, row)))
             applied.append((op_id,))
-            new_heads.append((table, change.row_id.hex, BIRTH, op_id, t, node, ""))
+            new_heads.append((table, row, BIRTH, op_id, t, node, ""))
             continue  # as below: one birth head, nothing replaced
         travelling = build_op(op_id, t, change, node, author, author_name, heads)
         row = travelling["row"]

@@ -27,10 +27,11 @@ def _row(n: int, **extra) -> dict:
     return row
 
 
-def _one_by_one(rows: list[dict], secret: frozenset[str]) -> list[tuple[str, str, str]]:
+def _one_by_one(rows: list[dict], secret: frozenset[str], table: str = "pupil") -> list[tuple[str, str, str]]:
+    """Each row's texts as capture writes a single insert: record fields, audit changes, the op's fields."""
     texts = []
     for row in rows:
-        change = capture.RowChange("pupil", row["id"], "ins", row, {}, "học sinh", row["class_id"], secret)
+        change = capture.RowChange(table, row["id"], "ins", row, {}, "học sinh", row.get("class_id"), secret)
         fields_text, shown_text = capture._record_texts(change)
         op = outbox._OP_ENCODER.encode(outbox.build_op("a" * 32, 7, change, "b" * 32, ACCOUNT.hex, "Hiệu trưởng", {}))
         inner = op[op.index('"f":{') + 5:op.index('},"p":{}')]
@@ -50,9 +51,11 @@ def test_the_op_text_is_the_encoded_op():
         for author in (ACCOUNT.hex, None):
             change = capture.RowChange("pupil", row["id"], "ins", row, {}, 'lớp "4A"', row["class_id"], frozenset(),
                                        texts)
-            built = outbox.build_op("c" * 32, 12345, change, "d" * 32, author, "Nguyễn Thị Lan", {})
-            assert outbox.insert_op_text("c" * 32, 12345, change, "d" * 32, author, "Nguyễn Thị Lan") == \
-                outbox._OP_ENCODER.encode(built)
+            built = outbox._OP_ENCODER.encode(
+                outbox.build_op("c" * 32, 12345, change, "d" * 32, author, "Nguyễn Thị Lan", {}))
+            assert outbox.insert_op_text("c" * 32, 12345, change, "d" * 32, author, "Nguyễn Thị Lan") == built
+            assert outbox.insert_op_text("c" * 32, 12345, change, "d" * 32, author, "Nguyễn Thị Lan",
+                                         row["id"].hex) == built
 
 
 def test_values_encoded_differently_take_the_general_path():
@@ -65,14 +68,4 @@ def test_values_encoded_differently_take_the_general_path():
 
 def test_all_hidden_keys_show_no_change():
     rows = [{"id": uuid.UUID(int=n), "version": 1, "created_at": NOW} for n in range(3)]
-    assert capture.insert_texts(rows, frozenset()) == _one_by_one_plain(rows)
-
-
-def _one_by_one_plain(rows):
-    out = []
-    for row in rows:
-        change = capture.RowChange("t", row["id"], "ins", row, {}, "", None, frozenset())
-        fields_text, shown_text = capture._record_texts(change)
-        op = outbox._OP_ENCODER.encode(outbox.build_op("a" * 32, 1, change, "b" * 32, None, "", {}))
-        out.append((fields_text, shown_text, op[op.index('"f":{') + 5:op.index('},"p":{}')]))
-    return out
+    assert capture.insert_texts(rows, frozenset()) == _one_by_one(rows, frozenset(), "t")
