@@ -177,9 +177,13 @@ def _pin(conn: sqlite3.Connection, path: Path, limit: int | None) -> int | None:
     if busy:
         return None
     conn.execute("BEGIN")
-    conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # a read: the snapshot is taken here
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # a read: the snapshot is taken here
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    except sqlite3.OperationalError:  # rollback-journal mode, a writer holding the file
+        conn.execute("ROLLBACK")
+        return None
     wal = Path(f"{path}-wal")
     if (wal.exists() and wal.stat().st_size) or os.path.getsize(path) < page_size * pages:
         conn.execute("ROLLBACK")
