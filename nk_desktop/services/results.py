@@ -134,6 +134,8 @@ def evaluate_class(db: Database, actor: Actor, class_id: uuid.UUID, *, on: dt.da
 def record_results(db: Database, actor: Actor, class_id: uuid.UUID, *,
                    recognitions: dict[uuid.UUID, str] | None = None) -> int:
     """The homeroom teacher stores the computed results (refused while anything is missing)."""
+    with db.read() as session:  # a person without the right hears that first, not what data is missing
+        require(session, actor, Action.RESULTS_RECORD, class_id=class_id)
     evaluations = evaluate_class(db, actor, class_id)
     missing = [e for e in evaluations if e.overall is None]
     if missing:

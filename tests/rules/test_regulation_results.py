@@ -78,6 +78,16 @@ def test_only_the_homeroom_teacher_records_the_year_end_results(db, marks, princ
     assert _stored(db, marks.class_id)[marks.an] == ("CHT", False, "")
 
 
+def test_a_person_without_the_right_hears_so_before_what_is_missing(db, marks, principal):
+    """Điều 7.3: recording results is the homeroom teacher's; the principal asking while marks are still missing
+    is told it is not theirs to record, not which marks are missing (a refusal names the right, first)."""
+    with pytest.raises(PermissionDenied):
+        results.record_results(db, principal, marks.class_id)
+    with pytest.raises(ValidationError, match="thiếu dữ liệu"):
+        results.record_results(db, marks.teacher, marks.class_id)
+    assert _stored(db, marks.class_id) == {}
+
+
 def test_absences_never_keep_a_pupil_back(db, marks, principal):
     """TT27 (vn-primary-rules §1.7): absences are not a promotion criterion in primary school. A pupil absent without
     leave for ten school days in November still completes with HTXS, and may not be kept back."""
