@@ -565,7 +565,7 @@ class SegmentApplier:
         self.changed[tbl].add(row)
         if tbl in AUTHORITY_TABLES:
             self._remember_authority(op)
-        if self.locks is not None and tbl in LATE_TABLES:
+        if self.locks is not None and tbl in LATE_TABLES and self.locks.may_cover(fields.get("class_id")):
             self._late(op, None)
         # capture.canonical({field: [None, new]}): each shown field's text ends with a comma; and that text as
         # a JSON string (escaping works character by character: the escaped parts joined)

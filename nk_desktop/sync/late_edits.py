@@ -71,6 +71,14 @@ class LocalLocks:
         self.raw, self.locks = raw, locks
         self.classes: dict[str, tuple | None] = {}
         self.found: dict[tuple, str | None] = {}
+        # The classes some lock in force may cover (by year, grade or class): a mark of any other class is
+        # passed over with one set lookup (classes made later in the segment are looked up in ``in_force``).
+        locked = [lock for lock in locks if lock[6]]
+        classes = raw.execute("SELECT id, year_id, grade FROM school_class").fetchall()
+        self.known: set[str] = {row[0] for row in classes}
+        self.maybe: set[str] = {row[0] for row in classes
+                                if any(lock[1] == row[1] and lock[2] in (None, row[2]) and lock[3] in (None, row[0])
+                                       for lock in locked)}
 
     @classmethod
     def read(cls, raw) -> "LocalLocks | None":
@@ -78,6 +86,10 @@ class LocalLocks:
         locks = raw.execute("SELECT id, year_id, grade, class_id, subject_id, milestone, locked, updated_at "
                             "FROM mark_lock WHERE deleted = 0").fetchall()
         return cls(raw, locks) if any(lock[6] for lock in locks) else None
+
+    def may_cover(self, class_id) -> bool:
+        """False only when no lock in force can cover this class (cheap; ``in_force`` decides otherwise)."""
+        return type(class_id) is not str or class_id in self.maybe or class_id not in self.known
 
     def in_force(self, class_id, subject_id, milestone) -> str | None:
         """The id of the locked lock record deciding these cells, or None."""

@@ -240,3 +240,35 @@ def test_a_late_edit_caught_in_a_sync_conflict_waits_for_the_conflict_to_be_reso
         with pytest.raises(ValidationError, match="xung đột"):
             decide(p.db, ids.principal, edit.id)
     assert late_edits.list_late_edits(p.db, ids.principal)[0].decision is None
+
+
+def test_this_pc_s_locks_are_read_with_the_gradebook_s_rule(net, ids):
+    import sqlite3
+
+    from nk_desktop.models.school import SchoolClass
+    from nk_desktop.sync.late_edits import LocalLocks
+
+    p = net["a"]
+    grade_lock = gradebook.set_lock(p.db, ids.principal, ids.year, locked=True, grade=4)
+    gradebook.set_lock(p.db, ids.principal, ids.year, locked=False, class_id=ids.class_4a, subject_id=ids.math,
+                       milestone="CK1")  # reopened for one subject and milestone: the more specific record wins
+    conn = sqlite3.connect(p.path)
+    try:
+        locks = LocalLocks.read(conn)
+        assert locks.may_cover(ids.class_4a.hex)
+        with p.db.read() as session:
+            school_class = session.get(SchoolClass, ids.class_4a)
+            for subject in (ids.math, None):
+                for milestone in ("GK1", "CK1"):
+                    lock = gradebook.active_lock(session, school_class, subject, milestone)
+                    expected = lock.id.hex if lock is not None and lock.locked else None
+                    found = locks.in_force(ids.class_4a.hex, subject.hex if subject else None, milestone)
+                    assert found == expected, (subject, milestone)
+        assert locks.in_force(ids.class_4a.hex, ids.math.hex, "GK1") == grade_lock.hex
+        assert locks.in_force(ids.class_4a.hex, ids.math.hex, "CK1") is None
+        gradebook.set_lock(p.db, ids.principal, ids.year, locked=False, grade=4)
+        gradebook.set_lock(p.db, ids.principal, ids.year, locked=False, class_id=ids.class_4a, subject_id=ids.math,
+                           milestone="CK1")
+        assert LocalLocks.read(conn) is None  # nothing in force: no per-op check at all
+    finally:
+        conn.close()

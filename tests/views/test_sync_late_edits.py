@@ -85,7 +85,11 @@ def test_a_teacher_gets_no_menu_entry_and_a_db_admin_may_decide(qtbot, tmp_path,
 
     p = _late(net, ids)
     said = Said()
-    assert window_for(qtbot, tmp_path, p.db, ids.teacher, said).sync_ui.late_action is None
+    teacher = window_for(qtbot, tmp_path, p.db, ids.teacher, said).sync_ui
+    assert teacher.late_action is None
+    wait_refreshed(qtbot, teacher)
+    teacher.widget.badge.click()  # tells whom to ask instead of opening a list they may not read
+    assert teacher.dialog is None and "Hiệu trưởng xem xét" in said.infos[-1]
     principal = window_for(qtbot, tmp_path, p.db, ids.principal, said).sync_ui
     assert principal.late_action is not None and principal.late_action.text() == "&Sửa sau khi khóa…"
     admin = LateEditDialog(p.db, ids.admin, confirm=said.confirm)

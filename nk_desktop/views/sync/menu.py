@@ -97,10 +97,14 @@ class SyncUi(QObject):
 
     def _badge_clicked(self) -> None:
         status = self.controller.status
-        if self.may_review and status is not None and not status.conflicts and status.late_edits:
+        only_late = status is not None and not status.conflicts and status.late_edits
+        if self.may_review and only_late:
             self.open_late_edits()
         elif self.may_review:
             self.open_conflicts()
+        elif only_late:
+            self._inform(self.window, _("Có điểm được sửa trên máy chưa nhận lệnh khóa sổ. Hiệu trưởng xem xét và "
+                                        "chọn “Giữ” hoặc “Hoàn lại” trong Đồng bộ → Sửa sau khi khóa."))
         else:
             self._inform(self.window, _("Có ô dữ liệu mang hai giá trị từ hai máy. Hiệu trưởng (hoặc người đã nhập "
                                         "một trong hai giá trị) chọn giá trị đúng trong Đồng bộ → Xung đột."))
