@@ -272,3 +272,21 @@ def test_this_pc_s_locks_are_read_with_the_gradebook_s_rule(net, ids):
         assert LocalLocks.read(conn) is None  # nothing in force: no per-op check at all
     finally:
         conn.close()
+
+
+def test_a_quality_rated_before_the_writer_saw_a_class_lock_is_flagged_too(net, ids):
+    p, t = net["a"], net["b"]
+    gradebook.set_lock(p.db, ids.principal, ids.year, locked=True, class_id=ids.class_4a, milestone="CK1")
+    p.sync()
+    saved = gradebook.save_trait_cells(t.db, ids.teacher, ids.class_4a, "CK1",
+                                       [CellEdit(ids.pupils[0], "level", "T", trait="TRUNG_THUC")], on=CK1_DAY)
+    assert saved.saved == 1
+    t.sync()
+    p.sync()
+    [edit] = late_edits.list_late_edits(p.db, ids.principal)
+    assert (edit.table, edit.topic, edit.milestone, edit.pupil) == ("trait_result", "Trung thực", "CK1", "Lê Thị Mai")
+    assert edit.changes_text.startswith("Mức đạt được: (trống) → ")
+    with pytest.raises(Locked, match="có 1 điểm"):
+        books.refuse_if_conflicts(p.db, books.PrintRequest("tong_hop", ids.year, ids.class_4a, milestone="CK1"))
+    late_edits.revert(p.db, ids.principal, edit.id)
+    books.refuse_if_conflicts(p.db, books.PrintRequest("tong_hop", ids.year, ids.class_4a, milestone="CK1"))
