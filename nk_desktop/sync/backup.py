@@ -578,22 +578,28 @@ def _verify_written(path: Path, key: bytes | None, digest: bytes, frames: list[t
             raise BackupError(_("Dữ liệu trong tệp sao lưu bị hỏng."))
         view = memoryview(payload)
         starts = [0, *itertools.accumulate(packed for packed, _content in frames)]
+        buffers = threading.local()  # one output buffer per thread
+
+        def content_length(n: int) -> int:
+            if not hasattr(buffers, "one"):
+                buffers.one = memoryview(bytearray(CHUNK))
+            return _frame_content_length(view[starts[n]:starts[n + 1]], buffers.one)
+
         try:
-            produced = list(pool.map(lambda n: _frame_content_length(view[starts[n]:starts[n + 1]]),
-                                     range(len(frames))))
+            produced = list(pool.map(content_length, range(len(frames))))
         except zstandard.ZstdError:
             raise BackupError(_("Dữ liệu trong tệp sao lưu bị hỏng.")) from None
     if produced != [content for _packed, content in frames]:
         raise BackupError(_("Dữ liệu trong tệp sao lưu không khớp bản đã kiểm tra."))
 
 
-def _frame_content_length(frame: memoryview) -> int:
+def _frame_content_length(frame: memoryview, buffer: memoryview) -> int:
     """How many bytes one zstd frame, known to be whole, decompresses to; zstd checks its checksum at its
-    end.  Into one reused buffer: twice as fast as new bytes for every piece."""
+    end.  Into a reused *buffer*: twice as fast as new bytes for every piece."""
     if not zstandard.get_frame_parameters(frame[:18]).has_checksum:
         raise zstandard.ZstdError("no checksum")
     reader = zstandard.ZstdDecompressor().stream_reader(frame, read_size=CHUNK // 16, read_across_frames=False)
-    buffer, produced = memoryview(bytearray(CHUNK)), 0
+    produced = 0
     while got := reader.readinto(buffer):
         produced += got
     return produced

@@ -169,3 +169,23 @@ def test_this_process_keeps_its_sqlite_locks_after_a_backup(tmp_path):
         backup.backup(source, tmp_path / "usb", passphrase=None, now=NOW + dt.timedelta(minutes=n))
         assert lock_state() == "held"
     app.close()
+
+
+@pytest.mark.parametrize("passphrase", [PASSPHRASE, None])
+def test_a_backup_damaged_on_the_drive_is_found_by_the_read_back_and_removed(tmp_path, monkeypatch, passphrase):
+    source = tmp_path / "school.sqlite"
+    _database(source).close()
+    folder = tmp_path / "usb"
+    real_sync = backup._sync_folder
+
+    def flip_a_byte_on_the_drive(where):
+        real_sync(where)
+        made = next(where.glob("*.nkb"))
+        data = bytearray(made.read_bytes())
+        data[len(data) // 2] ^= 0x10
+        made.write_bytes(bytes(data))
+
+    monkeypatch.setattr(backup, "_sync_folder", flip_a_byte_on_the_drive)
+    with pytest.raises(backup.BackupError, match="Đọc lại bản sao lưu không khớp"):
+        backup.backup(source, folder, passphrase=passphrase, now=NOW)
+    assert list(folder.iterdir()) == []
