@@ -30,6 +30,7 @@ from nk_desktop.text import nfc
 YEAR_NAME_RE = re.compile(r"^(\d{4})\s*[-–]\s*(\d{4})$")
 CLASS_NAME_RE = re.compile(r"^([1-5])[A-Z0-9]{1,3}$")
 GOVERNING_BODY_REFORM = dt.date(2025, 7, 1)  # two-tier local government (vn-primary-rules §4.5)
+MAX_CLASS_SIZE = 35  # Điều lệ trường tiểu học (Thông tư 28/2020), Điều 16 (vn-primary-rules §4.2)
 
 
 # --- profile ----------------------------------------------------------------------
@@ -262,6 +263,17 @@ def school_days_off(db: Database, actor: Actor) -> list[DayOff]:
 
 
 # --- classes ------------------------------------------------------------------------
+
+def class_size_warning(class_name: str, size: int) -> str:
+    """The national limit on a class's size, said when *size* is over it ("" when within).
+
+    A warning, not a refusal: pupils already enrolled stay on the books whatever the count, and the
+    school answers for the class size to the Department, not to the clerk entering a transfer."""
+    if size <= MAX_CLASS_SIZE:
+        return ""
+    return _("Lớp {c} có {n} học sinh, vượt mức tối đa {m} học sinh/lớp của Điều lệ trường tiểu học "
+             "(Thông tư 28/2020, Điều 16).").format(c=class_name, n=size, m=MAX_CLASS_SIZE)
+
 
 def normal_class_name(name: str) -> str:
     return nfc(name or "").replace(" ", "").upper()

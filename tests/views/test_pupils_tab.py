@@ -147,6 +147,25 @@ def test_list_in_official_order_with_counts(qtbot, qtmodeltester, school_data):
     qtmodeltester.check(model)
 
 
+def test_a_class_over_the_national_limit_is_said_in_red(qtbot, school_data):
+    """Điều lệ trường tiểu học (TT28/2020) Điều 16: at most 35 pupils a class. At 35 nothing is said; the 36th
+    pupil is enrolled (the school answers for it) and the counts line says why it is red."""
+    for n in range(30):
+        pupils.add_pupil(school_data.db, SYSTEM, school_data.class_4a, {
+            "full_name": f"Hoàng Văn Bình {n}", "date_of_birth": dt.date(2016, 5, 1 + n % 28), "gender": "Nam"},
+            allow_same_name=True)
+    tab = make_tab(qtbot, school_data)
+    assert tab.counts_label.text().startswith("Sĩ số: 35 ")
+    assert tab.counts_label.styleSheet() == "" and tab.counts_label.toolTip() == ""
+    pupils.add_pupil(school_data.db, SYSTEM, school_data.class_4a, {
+        "full_name": "Hoàng Thị Cúc", "date_of_birth": dt.date(2016, 6, 1), "gender": "Nữ"})
+    tab.reload()
+    warning = "Lớp 4A có 36 học sinh, vượt mức tối đa 35 học sinh/lớp của Điều lệ trường tiểu học (Thông tư 28/2020, Điều 16)."
+    assert tab.counts_label.text().endswith(" · " + warning)
+    assert tab.counts_label.toolTip() == warning and tab.counts_label.styleSheet() != ""
+    assert len(names(tab)) == 36
+
+
 def test_default_date_is_today_within_the_year(qtbot, school_data):
     tab = PupilsTab(school_data.db, school_data.actors["hieutruong"])
     qtbot.addWidget(tab)

@@ -311,7 +311,10 @@ class PupilsTab(QWidget):
         left = self.model.left_count()
         if left:
             text += " · " + _("Đã rời lớp: {n}").format(n=left)
-        return text
+        warning = school.class_size_warning(self.listing.class_name, sum(self.listing.by_gender.values()))
+        self.counts_label.setStyleSheet(ERROR_STYLE if warning else "")
+        self.counts_label.setToolTip(warning)
+        return f"{text} · {warning}" if warning else text
 
     def _notice(self, text: str, *, error: bool = True) -> None:
         self.notice_label.setText(text)
