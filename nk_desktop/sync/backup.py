@@ -437,7 +437,7 @@ def backup(database_path: Path, folder: Path, *, passphrase: str | None, now: dt
                 chunks = _file_chunks(file, size, live=live)
                 key, digest, frames = _write_stream(chunks, size, temp, header, passphrase, progress, is_cancelled)
                 if progress:
-                    progress(size, size, _("Đang kiểm tra dữ liệu…"))
+                    progress(1, 1, _("Đang kiểm tra dữ liệu…"))
                 _wait_checks(checked, is_cancelled)
                 if target.exists():  # names carry the time, so this only happens twice in one second
                     raise BackupError(_("Đã có tệp {name}; không ghi đè.").format(name=target.name))
@@ -534,7 +534,7 @@ def _write_stream(chunks: Iterator[memoryview], size: int, temp: Path, header: d
                     pack(compressor.flush())
                     frames.append((packed_length, length))
             if progress:
-                progress(done, size, _("Đang nén và mã hóa…"))
+                progress(-(-done // 1024), -(-size // 1024), _("Đang nén và mã hóa…"))  # KiB: Qt's int
         if not frames:  # an empty database file: one empty frame
             packed_length = 0
             pack(zstd.compressobj(size=0).flush())
