@@ -54,8 +54,8 @@ ZSTD_LEVEL = 1            # the demo school's 482 MB → 29 MB (zlib level 1: 45
 ZSTD_THREADS = 2          # zstd's own worker threads
 FRAME = 32 * 1024 * 1024  # database bytes per zstd frame: the read-back decompresses frames in two threads
 CHUNK = 4 * 1024 * 1024   # bytes read from the database file at a time
-DIRECT_LIMIT = 1 << 30   # from 1 GiB a file holds SQLite's lock-byte page, which Windows refuses to read while locked
-CHECKPOINT_WAIT = 1.0    # seconds the checkpoint waits for a writer before the backup copies with the backup API
+DIRECT_LIMIT = 1 << 30    # from 1 GiB a file holds SQLite's lock-byte page, which Windows may refuse to read
+CHECKPOINT_WAIT = 1.0     # seconds the checkpoint waits for a writer before the backup copies with the backup API
 
 Progress = Callable[[int, int, str], None]
 
@@ -330,7 +330,7 @@ def _decrypt(header: dict, head: bytes, payload, key: bytes) -> bytes:
 
 def _inflate(header: dict, payload) -> Iterator[bytes]:
     """The database bytes, piece by piece: one zlib stream (format 1), length-prefixed zlib blocks
-    (format 2) or one zstd frame (format 3)."""
+    (format 2) or zstd frames (format 3)."""
     form = header.get("format", 1)
     if form == 3:
         yield from _unzstd(payload)
@@ -365,13 +365,12 @@ def _unzstd(payload) -> Iterator[bytes]:
             return
 
 
-def _frame(view: memoryview, at: int, length: int | None = None):
+def _frame(view: memoryview, at: int):
     """Yield the content of the zstd frame starting at *at*, piece by piece; return (where feeding stopped,
     the decompressor).  zstd checks the frame's checksum (xxh64 of its content) at the frame's end; a
     frame cut just before its checksum decodes without complaint, so its end and the content length in
-    its header are checked here.  With *length*, the frame must be exactly that many bytes."""
-    step = CHUNK // 16
-    stop = len(view) if length is None else at + length
+    its header are checked here."""
+    step, stop = CHUNK // 16, len(view)
     try:
         expected = zstandard.get_frame_parameters(view[at:at + 18]).content_size
         inflater = zstandard.ZstdDecompressor().decompressobj(write_size=CHUNK)
@@ -384,7 +383,7 @@ def _frame(view: memoryview, at: int, length: int | None = None):
                 yield piece
     except zstandard.ZstdError:
         raise BackupError(_("Dữ liệu trong tệp sao lưu bị hỏng.")) from None
-    if not inflater.eof or produced != expected or (length is not None and inflater.unused_data):
+    if not inflater.eof or produced != expected:
         raise BackupError(_("Dữ liệu trong tệp sao lưu bị hỏng."))
     return end, inflater
 
