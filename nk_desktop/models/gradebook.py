@@ -75,7 +75,7 @@ class YearResult(Synced, Base):
     completed: Mapped[bool | None] = mapped_column(Boolean, info=label("Hoàn thành chương trình lớp học"))
     reassessment: Mapped[str] = mapped_column(String(4), default="", info=label("Kết quả đánh giá bổ sung"))
     reassessed_on: Mapped[dt.date | None] = mapped_column(Date, info=label("Ngày đánh giá bổ sung"))
-    decision: Mapped[str] = mapped_column(String(16), default="", info=label("Quyết định của Hiệu trưởng"))
+    decision: Mapped[str] = mapped_column(String(32), default="", info=label("Quyết định của Hiệu trưởng"))
     approved: Mapped[bool] = mapped_column(Boolean, default=False, info=label("Đã phê duyệt"))
     # Optimistic version (PostgreSQL mode): a save made from a stale copy is refused, not silently lost.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", info=label("Phiên bản", meta=True))
