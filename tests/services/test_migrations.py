@@ -63,6 +63,38 @@ def test_an_older_file_is_upgraded_after_a_safety_copy(tmp_path):
     assert reopened.node_id() == node
 
 
+def test_a_table_copied_by_a_migration_keeps_its_rows_under_the_strict_write_guard(tmp_path):
+    """0011 changes a column's type, which SQLite does by copying the table and dropping the old one; the
+    guard that refuses raw writes to synced tables must let a migration do it, rows kept."""
+    from nk_desktop.actor import SYSTEM
+    from nk_desktop.models.gradebook import YearResult
+    from nk_desktop.services import pupils, school
+
+    path = tmp_path / "old.sqlite"
+    db = open_database(path)
+    init_school(db, "Trường Tiểu học Nguyễn Khuyến", "matkhau123")
+    with db.read() as session:
+        year = school.current_year(session)
+    class_id = school.create_class(db, SYSTEM, year.id, "5A")
+    pupil_id = pupils.add_pupil(db, SYSTEM, class_id, {"full_name": "Lê Thị Mai", "gender": "Nữ",
+                                                       "date_of_birth": year.start_date.replace(year=year.start_date.year - 10)})
+    with db.write(SYSTEM) as session:
+        session.add(YearResult(year_id=year.id, class_id=class_id, pupil_id=pupil_id, rule_set="TT27",
+                               overall="HT", reason="", completed=True, decision="hoan_thanh_tieu_hoc"))
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
+    db.dispose()
+
+    strict = Database(f"sqlite:///{path}", strict_writes=True)
+    strict.migrate(backup_dir=tmp_path)
+    assert strict.current_revision() == HEAD
+    with strict.read() as session:
+        assert session.scalars(select(YearResult.decision)).all() == ["hoan_thanh_tieu_hoc"]
+    strict.dispose()
+
+
 def test_a_file_from_a_newer_version_is_refused_and_left_untouched(tmp_path):
     path = tmp_path / "future.sqlite"
     db = open_database(path)
