@@ -71,3 +71,20 @@ class Enrolment(Synced, Base):
 
     def audit_class_id(self):
         return self.class_id
+
+
+class PupilNotDuplicate(Synced, Base):
+    """Two pupil records a person checked and found to be two different children (same name and birthday, …).
+
+    Synced, so the other PCs stop listing the pair as a possible duplicate (services/duplicates.py).
+    The pair is stored ordered, the smaller id first; withdrawing the decision sets the tombstone.
+    """
+
+    __tablename__ = "pupil_not_duplicate"
+
+    first_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupil.id"), index=True, info=label("Học sinh thứ nhất"))
+    second_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupil.id"), info=label("Học sinh thứ hai"))
+    reason: Mapped[str] = mapped_column(Text, default="", info=label("Lí do"))
+
+    def audit_label(self) -> str:
+        return getattr(self, "label_for_audit", None) or "hai hồ sơ học sinh khác nhau"

@@ -16,7 +16,8 @@ ones a tampered or outdated PC could break and that matter for the official book
   (homeroom class for qualities), or is the secretary/DB admin entering test scores,
   or the DB admin applying an approved correction; and the book was not locked
   (a correction by the DB admin is the one way into a locked book, Điều 11.2); the principal may
-  settle a conflicting cell (a ``res`` op);
+  settle a conflicting cell (a ``res`` op); a school-wide pupil editor merging two records of one
+  pupil may move a mark to the kept record or tombstone an equal copy (still not in a locked book);
 * locks (``mark_lock``): the principal or the DB admin;
 * roles (``account_role``): the principal, or the DB admin.
 Ops by the application itself (no author) are accepted.
@@ -29,7 +30,7 @@ import json
 from collections import defaultdict
 
 from nk_desktop.i18n import _
-from nk_desktop.services.permissions import Action, Role, allowed_roles
+from nk_desktop.services.permissions import MATRIX, Action, Role, allowed_roles
 from nk_desktop.sync.merge import BOOKKEEPING
 from nk_desktop.sync.ops import DELETED, DELETED_TEXT
 
@@ -37,6 +38,7 @@ CHECKED = frozenset({"subject_result", "trait_result", "mark_lock", "account_rol
 _QT, _VT, _CN, _BM, _H = Role.QUAN_TRI_CSDL.value, Role.VAN_THU.value, Role.GV_CHU_NHIEM.value, \
     Role.GV_BO_MON.value, Role.HIEU_TRUONG.value
 _MISSING = object()
+_PUPIL_EDITORS = {r.value for r in MATRIX[Action.PUPIL_EDIT]}  # who edits every class's pupils
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,7 +174,9 @@ def refusal(view: WriterView, op: dict, row_now) -> str | None:
         return None  # the principal settles any conflicting cell (sync-design §9.3)
     written = set(op["f"]) - BOOKKEEPING - {"deleted"}
     staff = view.staff_of(author)
-    if written <= {"score"} and _VT in roles:
+    if (op["k"] == "del" or written <= {"pupil_id"}) and roles & _PUPIL_EDITORS:
+        pass  # merging two records of one pupil (services/duplicates.py) moves a mark or drops an equal copy
+    elif written <= {"score"} and _VT in roles:
         pass  # the secretary enters periodic test scores for a whole grade (Điều 8.1)
     elif table == "subject_result" and roles & {_CN, _BM}:
         if not (staff and view.teaches(staff, class_id, subject_id)):

@@ -137,6 +137,22 @@ def _writes(db, principal, people, year_id):
         ("pupils.promote_class", lambda: pupils.promote_class(
             db, principal, state.setdefault("3a", school.create_class(db, principal, year_id, "3A")),
             _next_year_class(db, principal, year_id, "4C"))),
+        *_duplicate_writes(db, principal, people),
+    ]
+
+
+def _duplicate_writes(db, principal, people):
+    """Two pairs of records of one child (as two PCs enter them): one marked distinct, one merged."""
+    from nk_desktop.services import duplicates
+
+    twins = [pupils.add_pupil(db, SYSTEM, people.class_4b, {"full_name": name, "gender": "Nữ", "date_of_birth": day},
+                              allow_same_name=True)
+             for name, day in (("Hồ Thị Lan", dt.date(2016, 1, 5)), ("Hồ Thị Lan", dt.date(2016, 1, 5)),
+                               ("Mai Thị Thu", dt.date(2016, 2, 6)), ("Mai Thị Thu", dt.date(2016, 2, 6)))]
+    return [
+        ("duplicates.mark_not_duplicate", lambda: duplicates.mark_not_duplicate(
+            db, principal, twins[0], twins[1], "Hai chị em sinh đôi")),
+        ("duplicates.merge_pupils", lambda: duplicates.merge_pupils(db, principal, twins[2], twins[3])),
     ]
 
 
@@ -275,7 +291,7 @@ WRITE_NAMES = {
     "attendance.take_rolls", "attendance.confirm_month", "attendance.advance_paper", "attendance.reopen_month",
     "attendance.set_alert_thresholds", "review.set_target",
     "clubs.create_club", "clubs.update_club", "clubs.close_club", "clubs.add_members", "clubs.remove_member",
-    "clubs.take_club_roll",
+    "clubs.take_club_roll", "duplicates.mark_not_duplicate", "duplicates.merge_pupils",
 }
 # Writes exercised by their own modules' tests (setup makes the file; demo is tested whole;
 # login writes only this PC's non-synced login state).
