@@ -122,7 +122,7 @@ class MergePlan:
         if self.filled:
             lines.append(_("Điền vào hồ sơ giữ lại: {fields}").format(fields=", ".join(self.filled)))
         for label, kept, other in self.differences:
-            lines.append(_("Khác nhau, giữ “{kept}” (bỏ “{other}”): {label}").format(
+            lines.append(_("{label} khác nhau: giữ “{kept}”, bỏ “{other}”").format(
                 label=label, kept=kept, other=other))
         lines += self.clashes + self.locked
         return lines
@@ -435,6 +435,11 @@ def _closed_months(session: Session, rows: list[AttendanceMark], class_names: di
 
 
 def _plan_fields(keep: Pupil, duplicate: Pupil, plan: MergePlan) -> None:
+    if keep.full_name != duplicate.full_name:
+        plan.differences.append((_("Họ và tên"), keep.full_name, duplicate.full_name))
+    for key in ("date_of_birth", "gender"):
+        if getattr(keep, key) != getattr(duplicate, key):
+            plan.differences.append((_field_label(key), _shown(getattr(keep, key)), _shown(getattr(duplicate, key))))
     for key in _FILLABLE:
         mine, theirs = getattr(keep, key), getattr(duplicate, key)
         if _is_empty(theirs) or mine == theirs:

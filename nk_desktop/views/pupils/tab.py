@@ -28,10 +28,11 @@ from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
 from nk_desktop.models.school import SchoolYear
 from nk_desktop.views.common import BackgroundOperation
-from nk_desktop.services import pupils, school
+from nk_desktop.services import duplicates, pupils, school
 from nk_desktop.services.pupils import ClassList, PupilRow
 from nk_desktop.views.common.messages import confirm as ask
 from nk_desktop.views.pupils.form import ERROR_STYLE, Confirm
+from nk_desktop.views.pupils.duplicates_dialog import DuplicatesDialog
 from nk_desktop.views.pupils.history_dialog import HistoryDialog
 from nk_desktop.views.pupils.import_dialog import AskPath, ImportPreviewDialog, plan_in_background
 from nk_desktop.views.pupils.leave_dialogs import DropOutDialog, MoveClassDialog, TransferOutDialog
@@ -102,6 +103,7 @@ class PupilsTab(QWidget):
         self.operation: BackgroundOperation | None = None  # the import / export running or run last
         self.sees_school = pupils.may_view_school(db, actor)
         self.imports_school = pupils.may_import_school(db, actor)
+        self.merges = duplicates.may_merge(db, actor)  # the school-wide pupil editors
         self.dialog: QDialog | None = None  # the dialog opened last (tests drive it without exec())
         self._years: dict[uuid.UUID, SchoolYear] = {}
         self._years_error = ""
@@ -165,15 +167,18 @@ class PupilsTab(QWidget):
         self.import_button = QPushButton(_("Nhập từ Excel…"), self)
         self.export_button = QPushButton(_("Xuất Excel…"), self)
         self.export_school_button = QPushButton(_("Xuất cả trường…"), self)
+        self.duplicates_button = QPushButton(_("Học sinh có thể trùng…"), self)
         self.buttons = (self.add_button, self.edit_button, self.transfer_button, self.dropout_button,
                         self.move_button, self.history_button)
-        self.excel_buttons = (self.import_button, self.export_button, self.export_school_button)
+        self.excel_buttons = (self.import_button, self.export_button, self.export_school_button,
+                              self.duplicates_button)
         for button in (*self.buttons, *self.excel_buttons):
             button.setAutoDefault(False)
             if button is self.import_button:
                 buttons.addStretch(1)
             buttons.addWidget(button)
         self.export_school_button.setVisible(self.sees_school)
+        self.duplicates_button.setVisible(self.merges)
         layout.addLayout(buttons)
 
         order = (self.year_combo, self.class_combo, self.date_edit, self.left_check, self.search_edit, self.table,
@@ -200,6 +205,7 @@ class PupilsTab(QWidget):
         self.import_button.clicked.connect(self.import_file)
         self.export_button.clicked.connect(lambda: self.export_file())
         self.export_school_button.clicked.connect(lambda: self.export_file(whole_school=True))
+        self.duplicates_button.clicked.connect(self.show_duplicates)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.focus_search)
@@ -390,6 +396,7 @@ class PupilsTab(QWidget):
         self.import_button.setEnabled(self.may_import and idle)
         self.export_button.setEnabled(self.listing is not None and idle)
         self.export_school_button.setEnabled(self.sees_school and self.current_year() is not None and idle)
+        self.duplicates_button.setEnabled(self.merges and self.current_year() is not None)
 
     # --- actions -------------------------------------------------------------------------
 
@@ -460,6 +467,13 @@ class PupilsTab(QWidget):
             self._notice(str(error))
             return None
         return self._open(HistoryDialog(row.full_name, stays, self))
+
+    def show_duplicates(self) -> QDialog | None:
+        """Pairs of records that look like one child (two PCs entered the same pupil): merge or mark distinct."""
+        year = self.current_year()
+        if not self.merges or year is None:
+            return None
+        return self._open(DuplicatesDialog(self.db, self.actor, year.id, year.name, self))
 
     # --- Excel in and out ------------------------------------------------------------------
 
