@@ -730,6 +730,50 @@ def cmd_sync(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_pupils_duplicates(ctx: Context) -> int:
+    """`pupils duplicates --year Y [--format csv]`: pairs of records that look like one child (two PCs entered it)."""
+    from nk_desktop.services import duplicates, school
+
+    actor = ctx.actor()
+    with ctx.db.read() as session:
+        year = school.year_by_name(session, ctx.args.year) if ctx.args.year else school.current_year(session)
+        if year is None:
+            raise NKError(_("Không có năm học “{y}”.").format(y=ctx.args.year or ""))
+        year_id = year.id
+    rows = [(p.first.id, p.first.full_name, p.first.date_of_birth.isoformat(), p.first.class_name,
+             p.first.personal_id, p.first.moet_code, p.second.id, p.second.full_name,
+             p.second.date_of_birth.isoformat(), p.second.class_name, p.second.personal_id, p.second.moet_code,
+             ";".join(p.reasons), p.leftovers)
+            for p in duplicates.possible_duplicates(ctx.db, actor, year_id)]
+    write_table(rows, ("first_id", "first_name", "first_dob", "first_class", "first_personal_id", "first_moet_code",
+                       "second_id", "second_name", "second_dob", "second_class", "second_personal_id",
+                       "second_moet_code", "reasons", "leftovers"), ctx.args.format)
+    return EXIT_OK
+
+
+def cmd_pupils_merge(ctx: Context) -> int:
+    """`pupils merge KEEP DUPLICATE [--dry-run]`: merge the record DUPLICATE into KEEP (ids from `pupils duplicates`)."""
+    import uuid
+
+    from nk_desktop.services import duplicates
+
+    actor = ctx.actor()
+    try:
+        keep, duplicate = uuid.UUID(ctx.args.keep), uuid.UUID(ctx.args.duplicate)
+    except ValueError:
+        raise UsageError(_("Mã học sinh không hợp lệ (xem cột first_id / second_id của pupils duplicates).")) from None
+    if ctx.args.dry_run:
+        plan = duplicates.merge_plan(ctx.db, actor, keep, duplicate)
+        for line in plan.summary():
+            print(line)
+        return EXIT_OK if plan.possible else EXIT_REFUSED
+    plan = duplicates.merge_pupils(ctx.db, actor, keep, duplicate)
+    for line in plan.summary():
+        print(line)
+    print(_("Đã gộp hồ sơ {b} vào hồ sơ {a}.").format(a=plan.keep.full_name, b=plan.duplicate.full_name))
+    return EXIT_OK
+
+
 def cmd_conflicts_list(ctx: Context) -> int:
     """`conflicts list [--format csv]`: fields with several values kept, waiting for a person to decide."""
     from nk_desktop.sync.conflicts import list_conflicts
@@ -846,6 +890,19 @@ def build_parser() -> argparse.ArgumentParser:
     import_pupils.add_argument("--sheet", help=_("tên trang tính (mặc định: trang đầu tiên có dòng tiêu đề cột)"))
     import_pupils.add_argument("--format", choices=("csv", "table"), default="table")
     import_pupils.set_defaults(run=cmd_import_pupils)
+
+    pupil_commands = commands.add_parser("pupils", help=_("hồ sơ học sinh")).add_subparsers(
+        dest="pupils_command", required=True)
+    pupils_duplicates = pupil_commands.add_parser(
+        "duplicates", help=_("liệt kê các cặp hồ sơ có thể là cùng một học sinh"))
+    pupils_duplicates.add_argument("--year", help=_("năm học, ví dụ 2025-2026 (mặc định: năm hiện tại)"))
+    pupils_duplicates.add_argument("--format", choices=("csv", "table"), default="table")
+    pupils_duplicates.set_defaults(run=cmd_pupils_duplicates)
+    pupils_merge = pupil_commands.add_parser("merge", help=_("gộp hồ sơ DUPLICATE vào hồ sơ KEEP"))
+    pupils_merge.add_argument("keep", metavar="KEEP")
+    pupils_merge.add_argument("duplicate", metavar="DUPLICATE")
+    pupils_merge.add_argument("--dry-run", action="store_true", help=_("chỉ cho biết sẽ làm gì, không ghi gì"))
+    pupils_merge.set_defaults(run=cmd_pupils_merge)
 
     export_pupils = commands.add_parser("export-pupils", help=_("xuất danh sách học sinh ra tệp Excel (.xlsx)"))
     export_pupils.add_argument("--year", required=True, help=_("năm học, ví dụ 2025-2026"))
