@@ -48,6 +48,7 @@ from nk_desktop.models.pupils import Enrolment, Pupil, PupilNotDuplicate
 from nk_desktop.models.school import SchoolClass, Subject
 from nk_desktop.models.staff import StaffMember
 from nk_desktop.services import pupils as pupil_service
+from nk_desktop.services.assessment_rules import TRAIT_NAMES
 from nk_desktop.services.gradebook import active_lock
 from nk_desktop.services.permissions import Action, allows, require
 from nk_desktop.text import nfc
@@ -363,12 +364,14 @@ def _plan(session: Session, keep: Pupil, duplicate: Pupil, sides: dict[uuid.UUID
         for row in kept_rows:
             by_key.setdefault(ref.key(row, context), row)
         for row in theirs:
-            mine = by_key.get(ref.key(row, context))
+            key = ref.key(row, context)
+            mine = by_key.get(key)
             if mine is None or (ref.empty(mine) and not ref.empty(row)):
                 if mine is not None:
                     changes.append((mine, "drop"))  # the kept record's blank row gives way to the filled one
                 changes.append((row, "move"))
                 plan.moved[ref.kind] += 1
+                by_key[key] = row  # a second row of the duplicate for the same thing is compared with this one
             elif ref.keep_wins or ref.empty(row) or all(getattr(mine, f) == getattr(row, f) for f in ref.values):
                 changes.append((row, "drop"))
                 plan.dropped[ref.kind] += 1
@@ -391,7 +394,7 @@ def _clash_text(ref: Reference, mine, theirs, class_names: dict, subject_names: 
         where = _("{subject} {m} lớp {cls}").format(subject=subject_names.get(mine.subject_id, ""), m=mine.milestone,
                                                     cls=class_names.get(mine.class_id, ""))
     elif ref.model is TraitResult:
-        where = _("{trait} {m} lớp {cls}").format(trait=mine.trait, m=mine.milestone,
+        where = _("{trait} {m} lớp {cls}").format(trait=TRAIT_NAMES.get(mine.trait, mine.trait), m=mine.milestone,
                                                   cls=class_names.get(mine.class_id, ""))
     elif ref.model is AttendanceMark:
         where = _("ngày {d}").format(d=format_date(mine.day))

@@ -35,7 +35,8 @@ def _as_another_pc(db, pupil_id, **values):
 
 
 def _pairs(db, actor, year_id):
-    return {(frozenset((p.first.id, p.second.id)), p.reasons) for p in duplicates.possible_duplicates(db, actor, year_id)}
+    return {(frozenset((p.first.id, p.second.id)), p.reasons)
+            for p in duplicates.possible_duplicates(db, actor, year_id)}
 
 
 def _mark(db, people, pupil, level, milestone="GK1", subject=None):
@@ -269,3 +270,25 @@ def test_merge_needs_a_live_kept_record_and_two_records(db, principal, people):
         duplicates.merge_pupils(db, principal, twin, keep)
     with db.read() as session:
         assert len(session.scalars(select(Enrolment).where(Enrolment.deleted.is_(False))).all()) == 1
+
+
+def test_qualities_clash_by_name_and_a_closed_roll_month_refuses(db, principal, people, year_id):
+    keep = _add(db, people.class_4a, "Lê Thị Mai")
+    twin = _add(db, people.class_4a, "Lê Thị Mai")
+    for pupil, level in ((keep, "T"), (twin, "Đ")):
+        gradebook.save_trait_cells(db, SYSTEM, people.class_4a, "GK1",
+                                   [CellEdit(pupil, "level", level, trait="NHAN_AI")], on=OPEN_DAY)
+    with pytest.raises(ValidationError, match="phẩm chất, năng lực Nhân ái GK1 lớp 4A"):
+        duplicates.merge_pupils(db, principal, keep, twin)
+    gradebook.save_trait_cells(db, SYSTEM, people.class_4a, "GK1",
+                               [CellEdit(twin, "level", "T", trait="NHAN_AI")], on=OPEN_DAY)
+    attendance.take_rolls(db, SYSTEM, people.class_4a, [(D(2026, 11, 27), "sang", {twin: ("K", "")})],
+                          on=D(2026, 11, 30))
+    attendance.confirm_month(db, SYSTEM, people.class_4a, "2026-11", on=D(2026, 11, 30))
+    before = _table(db)
+    with pytest.raises(Locked, match="tháng 11/2026 lớp 4A đã chốt"):
+        duplicates.merge_pupils(db, principal, keep, twin)
+    assert _table(db) == before
+    attendance.reopen_month(db, principal, people.class_4a, "2026-11", "Gộp hồ sơ trùng")
+    result = duplicates.merge_pupils(db, principal, keep, twin)
+    assert result.dropped["đánh giá phẩm chất, năng lực"] == 1 and result.moved["điểm danh"] == 1

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QButtonGroup, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+    QAbstractItemView, QButtonGroup, QDialog, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
     QPushButton, QRadioButton, QTableView, QVBoxLayout, QWidget,
 )
 
