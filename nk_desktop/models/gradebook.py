@@ -193,3 +193,29 @@ class CommentTemplate(Synced, Base):
 
     def audit_label(self) -> str:
         return "nhận xét mẫu"
+
+
+class GradebookCheck(Synced, Base):
+    """The vice-principal's monthly check of a class's gradebook, with the remark written at the end of the book.
+
+    Regulation 39 Điều 4.1: "Hàng tháng phải kiểm tra, quản lý sổ điểm và ghi nhận xét vào cuối sổ."
+    One live row per class × month (``month`` is "2026-11"); a second save of the same month edits it.
+    ``checker_id`` is the account (like ``CorrectionRequest.requested_by``); ``checker_name`` keeps the
+    name as it was written in the book.
+    """
+
+    __tablename__ = "gradebook_check"
+
+    year_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_year.id"), index=True, info=label("Năm học"))
+    class_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("school_class.id"), index=True, info=label("Lớp"))
+    month: Mapped[str] = mapped_column(String(7), info=label("Tháng"))
+    checked_on: Mapped[dt.date] = mapped_column(Date, info=label("Ngày kiểm tra"))
+    checker_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, info=label("Người kiểm tra"))
+    checker_name: Mapped[str] = mapped_column(String(200), default="", info=label("Họ tên người kiểm tra"))
+    remark: Mapped[str] = mapped_column(Text, info=label("Nhận xét"))
+
+    def audit_label(self) -> str:
+        return getattr(self, "label_for_audit", None) or f"kiểm tra sổ điểm tháng {self.month}"
+
+    def audit_class_id(self):
+        return self.class_id
