@@ -77,6 +77,13 @@ class ScorePage:
     rows: list[ScoreLine]
 
 
+    def missing(self, milestones: Sequence[str]) -> tuple[int, int]:
+        """(levels, test scores) not entered yet for *milestones*: blank cells of a page to be signed."""
+        levels = sum(1 for line in self.rows for m in milestones if not line.levels.get(m))
+        scores = sum(1 for line in self.rows for m in milestones if m in self.tested and not line.scores.get(m))
+        return levels, scores
+
+
 @dataclasses.dataclass(frozen=True)
 class TraitPage:
     milestone: str
@@ -106,6 +113,15 @@ class TermBook:
     @property
     def milestones(self) -> tuple[str, ...]:
         return TERM_MILESTONES[self.term]
+
+    def incomplete(self) -> list[tuple[str, int, int]]:
+        """(subject, missing levels, missing scores) of every score page not fully entered (Điều 12.2)."""
+        found = []
+        for page in self.score_pages:
+            levels, scores = page.missing(self.milestones)
+            if levels or scores:
+                found.append((page.subject_name, levels, scores))
+        return found
 
 
 # --- layout helpers ------------------------------------------------------------------------
@@ -183,8 +199,30 @@ def _cover(book: TermBook, layout: _Layout) -> list:
     ]
 
 
+def _missing_text(levels: int, scores: int) -> str:
+    parts = [f"{levels} ô mức đạt được" if levels else "", f"{scores} ô điểm KTĐK" if scores else ""]
+    return " và ".join(p for p in parts if p)
+
+
 def _certification(book: TermBook, layout: _Layout, pages: int) -> list:
     st = layout.st
+    incomplete = book.incomplete()
+    if incomplete:
+        # Quy chế Điều 12.2: the score pages are printed for signing once every column is entered; until then
+        # the book is a draft for checking, and the principal has nothing to certify.
+        return [
+            SetFooter(""),
+            Spacer(0, 25 * mm),
+            Paragraph("BẢN NHÁP — CHƯA ĐỦ ĐIỂM ĐỂ KÍ DUYỆT", st["title"]),
+            Spacer(0, 6 * mm),
+            Paragraph(text(f"Sổ gọi tên và ghi điểm lớp {book.class_name}, {book.term_name}, năm học "
+                           f"{book.year_name} còn thiếu điểm ở {len(incomplete)} môn; theo Quy chế (Điều 12.2), "
+                           "sổ được in để kí sau khi nhập đầy đủ các cột điểm của từng môn:"), st["base"]),
+            *[Paragraph(text(f"– {subject}: còn thiếu {_missing_text(levels, scores)}."), st["base"])
+              for subject, levels, scores in incomplete],
+            Spacer(0, 4 * mm),
+            Paragraph(text(f"Bản in này có {pages} trang, chỉ dùng để kiểm tra."), st["base"]),
+        ]
     return [
         SetFooter(""),
         Spacer(0, 25 * mm),
@@ -315,7 +353,12 @@ def score_page(book: TermBook, page: ScorePage, layout: _Layout) -> list:
     legend = "Mức đạt được: <b>T</b> Hoàn thành tốt; <b>H</b> Hoàn thành; <b>C</b> Chưa hoàn thành."
     if page.tested:
         legend += " Điểm KTĐK: điểm bài kiểm tra định kì (thang 10)."
-    return [SetFooter(_score_footer(book, page)), table, Spacer(0, 2 * mm), Paragraph(legend, st["legend"])]
+    parts = [SetFooter(_score_footer(book, page)), table, Spacer(0, 2 * mm), Paragraph(legend, st["legend"])]
+    levels, scores = page.missing(milestones)
+    if levels or scores:
+        parts.append(Paragraph(f"<b>BẢN NHÁP: còn thiếu {_missing_text(levels, scores)}; trang này chưa đủ để kí "
+                               "xác nhận (Quy chế, Điều 12.2).</b>", st["legend"]))
+    return parts
 
 
 def trait_page(book: TermBook, page: TraitPage, layout: _Layout) -> list:

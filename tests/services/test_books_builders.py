@@ -79,7 +79,8 @@ def test_term_book_months_scores_traits_and_teachers(db, marks, people, principa
     assert [p.milestone for p in book.trait_pages] == ["GK1", "CK1"] and book.trait_pages[1].rows[1][2][2] == "Đ"
     pdf = so_goi_ten_ghi_diem.render(book)
     pages = _pages(pdf)
-    assert f"Sổ này có {len(pages)} trang" in pages[1]
+    # marks of CK1 are not all entered: a draft for checking, nothing to certify yet (Điều 12.2)
+    assert "BẢN NHÁP — CHƯA ĐỦ ĐIỂM ĐỂ KÍ DUYỆT" in pages[1] and f"Bản in này có {len(pages)} trang" in pages[1]
     november_page = next(p for p in pages if "PHẦN GỌI TÊN — THÁNG 11/2026" in p)
     assert "P/P" in november_page and "K/K" in november_page and "Ngày Văn hóa Việt Nam" in november_page
     with pytest.raises(PermissionDenied):

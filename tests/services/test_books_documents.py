@@ -6,6 +6,7 @@ fill the dataclasses are tested in test_books_builders.py).
 """
 
 import calendar
+import dataclasses
 import datetime as dt
 import io
 
@@ -150,7 +151,8 @@ def term_book(n: int = 10, *, paper: str = "A4", months=("2026-09", "2026-10", "
             sgt.ScoreLine(i + 1, name, {"GK1": "T", "CK1": "H" if i == 1 else "T"}, {"GK1": "8", "CK1": str(4 + i % 7)},
                           {"CK1": "Tính toán cẩn thận & nhanh" if i == 0 else ""}) for i, name in enumerate(pupils)]),
         sgt.ScorePage("TN&XH <thử>", ["Lê Thị Cúc", "Đỗ Văn Đạt"], [], [
-            sgt.ScoreLine(i + 1, name, {"GK1": "C" if i == 2 else "H"}, {}, {}) for i, name in enumerate(pupils)]),
+            sgt.ScoreLine(i + 1, name, {"GK1": "C" if i == 2 else "H", "CK1": "H"}, {}, {})
+            for i, name in enumerate(pupils)]),
     ]
     trait_pages = [sgt.TraitPage(m, [(i + 1, name, ["T"] * 14 + ["Đ"]) for i, name in enumerate(pupils)])
                    for m in ("GK1", "CK1")]
@@ -209,6 +211,27 @@ def test_score_pages_show_each_milestone_with_test_scores_only_where_tested():
     other = next(page for page in pages if "MÔN TN&XH <THỬ>" in page)
     assert "Điểm KTĐK" not in other and "Lê Thị Cúc, Đỗ Văn Đạt" in other
     assert "0/9/1" in other  # GK1: no T, nine H, one C
+
+
+def test_a_term_book_with_columns_missing_is_a_draft_with_nothing_to_sign():
+    """Quy chế Điều 12.2: score pages are printed for signing once every column of the subject is entered. A book
+    with blanks says so on the certification page (no principal's signature block) and on each page concerned."""
+    complete = term_book(10)
+    gaps = dataclasses.replace(complete.score_pages[0], rows=[
+        dataclasses.replace(line, levels={"GK1": "T"}, scores={"GK1": "8"}) if line.number in (2, 5) else line
+        for line in complete.score_pages[0].rows])
+    book = dataclasses.replace(complete, score_pages=[gaps, complete.score_pages[1]])
+    assert book.incomplete() == [("Toán", 2, 2)] and complete.incomplete() == []
+    pages = _pages(sgt.render(book))
+    assert "BẢN NHÁP — CHƯA ĐỦ ĐIỂM ĐỂ KÍ DUYỆT" in pages[1] and "XÁC NHẬN CỦA HIỆU TRƯỞNG" not in pages[1]
+    assert "Toán: còn thiếu 2 ô mức đạt được và 2 ô điểm KTĐK." in pages[1]
+    assert "(Kí tên, đóng dấu)" not in pages[1] and f"Bản in này có {len(pages)} trang" in pages[1]
+    math = [page for page in pages if "PHẦN GHI ĐIỂM — MÔN TOÁN" in page]
+    assert all("BẢN NHÁP: còn thiếu 2 ô mức đạt được và 2 ô điểm KTĐK" in page for page in math[-1:])
+    other = next(page for page in pages if "MÔN TN&XH <THỬ>" in page)
+    assert "BẢN NHÁP" not in other
+    signed = _pages(sgt.render(complete))
+    assert "XÁC NHẬN CỦA HIỆU TRƯỞNG" in signed[1] and "BẢN NHÁP" not in "".join(signed)
 
 
 def test_term_book_of_45_on_a3_repeats_headers_and_wraps_names():
