@@ -97,6 +97,7 @@ class Action(str, enum.Enum):
     RESULTS_RECORD = "results_record"          # scoped: homeroom class (year-end results)
     RESULTS_APPROVE = "results_approve"        # Điều 3.4
     MARKS_REVIEW = "marks_review"              # completion, distributions, anomalies, targets (Điều 4.3–4.4, 5.2–5.3)
+    GRADEBOOK_CHECK = "gradebook_check"        # the monthly check of each class's gradebook, remark at its end (Điều 4.1)
     # Roll call (Điều 7.3, 7.5, 12.1)
     ROLL_VIEW = "roll_view"                    # scoped: homeroom class, taught classes
     ROLL_TAKE = "roll_take"                    # scoped: homeroom class (and a club's teacher)
@@ -146,6 +147,7 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.RESULTS_RECORD: frozenset(),
     Action.RESULTS_APPROVE: frozenset({_H}),
     Action.MARKS_REVIEW: frozenset({_H, _P, _QT}),
+    Action.GRADEBOOK_CHECK: frozenset({_H, _P}),
     Action.ROLL_VIEW: frozenset({_H, _P, _QT, _VT, Role.Y_TE}),
     Action.ROLL_TAKE: frozenset(),
     Action.ROLL_UNLOCK: frozenset({_H}),
@@ -224,6 +226,7 @@ ACTION_LABELS = {
     Action.RESULTS_RECORD: _("ghi kết quả cuối năm của lớp này"),
     Action.RESULTS_APPROVE: _("phê duyệt kết quả đánh giá"),
     Action.MARKS_REVIEW: _("giám sát việc nhập điểm, phổ điểm và chỉ tiêu"),
+    Action.GRADEBOOK_CHECK: _("kiểm tra sổ điểm hằng tháng và ghi nhận xét"),
     Action.ROLL_VIEW: _("xem điểm danh của lớp này"),
     Action.ROLL_TAKE: _("điểm danh lớp này (chỉ giáo viên chủ nhiệm)"),
     Action.ROLL_UNLOCK: _("mở lại tháng điểm danh đã chốt"),

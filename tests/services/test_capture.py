@@ -219,7 +219,7 @@ def _gradebook_writes(db, principal, people, year_id):
 
 
 def _attendance_writes(db, principal, people, year_id):
-    from nk_desktop.services import attendance, review
+    from nk_desktop.services import attendance, gradebook_checks, review
 
     group = school.create_group(db, SYSTEM, year_id, "Tổ 4", head_id=people.staff[Role.TO_TRUONG_CM], member_ids=[])
 
@@ -240,6 +240,8 @@ def _attendance_writes(db, principal, people, year_id):
         ("attendance.set_alert_thresholds", lambda: attendance.set_alert_thresholds(
             db, principal, year_id, percent=25, streak_days=3)),
         ("review.set_target", lambda: review.set_target(db, principal, year_id, group, "CK1", 90)),
+        ("gradebook_checks.record_check", lambda: gradebook_checks.record_check(
+            db, principal, people.class_4a, "2026-10", "Sổ ghi đủ, đúng hạn.", on=dt.date(2026, 11, 2))),
     ] + _club_writes(db, principal, people, year_id, pupil)
 
 
@@ -289,7 +291,7 @@ WRITE_NAMES = {
     "corrections.apply_correction", "results.record_results", "results.approve_results",
     "results.record_reassessment", "results.set_recognition", "results.decide_promotion",
     "attendance.take_rolls", "attendance.confirm_month", "attendance.advance_paper", "attendance.reopen_month",
-    "attendance.set_alert_thresholds", "review.set_target",
+    "attendance.set_alert_thresholds", "review.set_target", "gradebook_checks.record_check",
     "clubs.create_club", "clubs.update_club", "clubs.close_club", "clubs.add_members", "clubs.remove_member",
     "clubs.take_club_roll", "duplicates.mark_not_duplicate", "duplicates.merge_pupils",
 }

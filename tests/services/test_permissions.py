@@ -42,6 +42,7 @@ SCHOOL_WIDE = {
     "results_record": set(),        # only the homeroom teacher of the class
     "results_approve": {H},         # Điều 3.4
     "marks_review": {H, P, QT},     # the group head only for the group's classes (Điều 4.3–4.4, 5.2–5.3)
+    "gradebook_check": {H, P},      # the monthly check of each class's gradebook (Điều 4.1)
     "books_print": {H, P, QT, VT},  # the homeroom / subject teacher only for their classes (Điều 12)
     "books_signoff": {H},           # the principal signs the printed books (Điều 12.3.c)
     "roll_view": {H, P, QT, VT, YT},
