@@ -6,8 +6,8 @@ days with P/K/M, days off shaded, the month's totals; under every sheet the home
 teacher's and principal's signature line, Điều 12.1), Part II — one score page per subject
 (each milestone of the term: level, test score, comment; under every page the subject
 teachers' and homeroom teacher's confirmation line, Điều 12.2), then the qualities and
-competencies.  ``render_months`` prints the roll sheets alone, as the office does in the
-first week of the next month.
+competencies, and last the vice-principal's dated monthly remarks (Điều 4.1).  ``render_months``
+prints the roll sheets alone, as the office does in the first week of the next month.
 """
 
 from __future__ import annotations
@@ -91,6 +91,16 @@ class TraitPage:
 
 
 @dataclasses.dataclass(frozen=True)
+class CheckLine:
+    """A vice-principal's monthly check of the book and its remark (Điều 4.1), printed at the end of the book."""
+
+    month: str                # "2026-11"
+    checked_on: dt.date
+    checker_name: str
+    remark: str
+
+
+@dataclasses.dataclass(frozen=True)
 class TermBook:
     header: SchoolHeader
     year_name: str
@@ -105,6 +115,7 @@ class TermBook:
     trait_pages: list[TraitPage]
     paper: str = "A4"
     sign_date: dt.date | None = None
+    checks: list[CheckLine] = dataclasses.field(default_factory=list)  # the term's monthly checks (Điều 4.1)
 
     @property
     def term_name(self) -> str:
@@ -393,6 +404,38 @@ def trait_page(book: TermBook, page: TraitPage, layout: _Layout) -> list:
     return [SetFooter(_trait_footer(book, page)), table, Spacer(0, 2 * mm), Paragraph(legend, st["legend"])]
 
 
+def checks_page(book: TermBook, layout: _Layout) -> list:
+    """The last page: the vice-principal's dated monthly remarks (Điều 4.1), a ruled empty row per month unchecked."""
+    st = layout.st
+    size = layout.font + 2
+    cell = ParagraphStyle("check", parent=st["c"], fontSize=size, leading=size + 3)
+    centre = ParagraphStyle("check_c", parent=st["cc"], fontSize=size, leading=size + 3)
+    head = ParagraphStyle("check_h", parent=st["h"], fontSize=size, leading=size + 3)
+    by_month = {c.month: c for c in book.checks}
+    months = list(dict.fromkeys([sheet.month for sheet in book.months] + sorted(by_month)))
+    title = layout.title_row(f"NHẬN XÉT CỦA BAN GIÁM HIỆU — LỚP {book.class_name} — {book.term_name.upper()} — "
+                             f"NĂM HỌC {book.year_name}", 5)
+    labels = ("Tháng", "Ngày kiểm tra", "Người kiểm tra", "Nhận xét", "Kí tên")
+    body = []
+    for month in months:
+        check = by_month.get(month)
+        label = f"{month[5:]}/{month[:4]}"
+        if check is None:
+            body.append([Paragraph(label, centre), "", "", Spacer(0, 22 * mm), ""])
+        else:  # the sign cell keeps room for a signature
+            body.append([Paragraph(label, centre), Paragraph(check.checked_on.strftime("%d/%m/%Y"), centre),
+                         Paragraph(text(check.checker_name), cell), Paragraph(text(check.remark), cell),
+                         Spacer(0, 14 * mm)])
+    fixed = [22 * mm, 28 * mm, 48 * mm, 0, 38 * mm]
+    fixed[3] = layout.width - sum(fixed)
+    table = layout.grid([title, [Paragraph(h, head) for h in labels]] + body, fixed, 2,
+                        [("VALIGN", (0, 2), (-1, -1), "TOP"), ("ALIGN", (2, 2), (3, -1), "LEFT")])
+    note = ("Quy chế 39/QC-THNK, Điều 4.1: Phó hiệu trưởng hằng tháng kiểm tra, quản lý sổ điểm và ghi nhận xét "
+            "vào cuối sổ; chú ý những thay đổi về sĩ số lớp, việc vào điểm của giáo viên.")
+    footer = f"Lớp {book.class_name} — nhận xét của Ban giám hiệu — {book.term_name}, năm học {book.year_name}"
+    return [SetFooter(footer), table, Spacer(0, 2 * mm), Paragraph(text(note), st["legend"])]
+
+
 # --- documents -----------------------------------------------------------------------------
 
 def _info(book: TermBook, what: str) -> DocumentInfo:
@@ -406,6 +449,7 @@ def _book_parts(book: TermBook, layout: _Layout, pages: int) -> list[list]:
     parts += [roll_sheet(book, sheet, layout) for sheet in book.months]
     parts += [score_page(book, page, layout) for page in book.score_pages]
     parts += [trait_page(book, page, layout) for page in book.trait_pages]
+    parts.append(checks_page(book, layout))
     return parts
 
 

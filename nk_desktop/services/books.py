@@ -261,7 +261,9 @@ def term_book(db: Database, actor: Actor, class_id: uuid.UUID, term: int, *, pap
     from nk_desktop.models.school import TeachingAssignment
     from nk_desktop.printing.sections import check_paper
     from nk_desktop.printing.so_goi_ten_ghi_diem import TERM_MILESTONES, ScoreLine, ScorePage, TermBook, TraitPage
+    from nk_desktop.printing.so_goi_ten_ghi_diem import CheckLine
     from nk_desktop.services.attendance import month_view
+    from nk_desktop.services.gradebook_checks import class_checks
 
     if term not in (1, 2):
         from nk_desktop.errors import ValidationError
@@ -315,12 +317,14 @@ def term_book(db: Database, actor: Actor, class_id: uuid.UUID, term: int, *, pap
         homeroom = _homeroom_name(session, school_class)
         principal = principal_name(session)
         chosen = months if months is not None else _months(term_row.start_date, term_row.end_date)
+        checks = [CheckLine(c.month, c.checked_on, c.checker_name, c.remark)  # Điều 4.1, the book's last page
+                  for c in class_checks(session, class_id, _months(term_row.start_date, term_row.end_date))]
         year_name, class_name = year.name, school_class.name
     sheets = [_roll_sheet(month_view(db, actor, class_id, month)) for month in chosen]
     return TermBook(header=header, year_name=year_name, class_name=class_name, term=term, homeroom_name=homeroom,
                     principal_name=principal, milestone_names=dict(rules.MILESTONE_NAMES), pupils=roster,
                     months=sheets, score_pages=score_pages, trait_pages=trait_pages, paper=paper,
-                    sign_date=sign_date)
+                    sign_date=sign_date, checks=checks)
 
 
 def _completion(result: YearResult | None, grade: int) -> str:

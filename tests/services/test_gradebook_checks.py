@@ -6,6 +6,7 @@ it, audited), the classes not yet checked, and the month's facts shown beside th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -161,3 +162,42 @@ def test_month_facts(db, people, vice, monkeypatch):
     october = checks.month_facts(db, vice, people.class_4a, "2026-10")
     assert [(e.entered, e.changed) for e in october.entries] == [(0, 1)]  # the edit at 23:59 local time
     assert october.arrivals == [] and (october.size_start, october.size_end) == (2, 2)
+
+
+# --- the end of the printed book -----------------------------------------------------------------
+
+def test_the_term_books_last_page_holds_the_remarks_and_ruled_rows_for_months_unchecked():
+    from nk_desktop.printing import so_goi_ten_ghi_diem as sgt
+
+    from .test_books import _pages
+    from .test_books_documents import term_book
+
+    book = dataclasses.replace(term_book(10), checks=[
+        sgt.CheckLine("2026-10", D(2026, 11, 2), "Trần Thị Phó", "Sổ ghi đủ & sạch; chú ý em <Ánh> chuyển đến."),
+        sgt.CheckLine("2026-09", D(2026, 10, 1), "Trần Thị Phó", "Đã kiểm tra, đủ điểm.")])
+    pages = _pages(sgt.render(book))
+    last = pages[-1]
+    assert "NHẬN XÉT CỦA BAN GIÁM HIỆU — LỚP 4A — HỌC KÌ I — NĂM HỌC 2026-2027" in last
+    assert "Tháng Ngày kiểm tra Người kiểm tra Nhận xét Kí tên" in last
+    assert "02/11/2026" in last and "Sổ ghi đủ & sạch; chú ý em <Ánh> chuyển đến." in last
+    assert last.index("09/2026") < last.index("Đã kiểm tra, đủ điểm.") < last.index("02/11/2026")
+    assert "11/2026" in last and "12/2026" in last  # unchecked months: empty ruled rows
+    assert "Điều 4.1" in last
+    assert all("NHẬN XÉT CỦA BAN GIÁM HIỆU" not in page for page in pages[:-1])
+    # a book built without checks (other callers) still ends with the empty page for the vice-principal
+    assert "NHẬN XÉT CỦA BAN GIÁM HIỆU" in _pages(sgt.render(term_book(10)))[-1]
+
+
+def test_term_book_fills_the_checks_of_its_term(db, people, vice):
+    from nk_desktop.printing import so_goi_ten_ghi_diem as sgt
+    from nk_desktop.services import books
+
+    from .test_books import _pages
+
+    checks.record_check(db, vice, people.class_4a, "2026-10", "Giáo viên vào điểm GK1 đúng hạn.", on=D(2026, 11, 2))
+    checks.record_check(db, vice, people.class_4b, "2026-11", "Lớp khác.")
+    book = books.term_book(db, vice, people.class_4a, 1)
+    assert [(c.month, c.remark) for c in book.checks] == [("2026-10", "Giáo viên vào điểm GK1 đúng hạn.")]
+    last = _pages(sgt.render(book))[-1]
+    assert "Giáo viên vào điểm GK1 đúng hạn." in last and "Trần Thị Phohieutru" in last and "Lớp khác." not in last
+    assert books.term_book(db, vice, people.class_4a, 2).checks == []
