@@ -19,7 +19,8 @@ ones a tampered or outdated PC could break and that matter for the official book
   settle a conflicting cell (a ``res`` op); a school-wide pupil editor merging two records of one
   pupil may move a mark to the kept record or tombstone an equal copy (still not in a locked book);
 * locks (``mark_lock``): the principal or the DB admin;
-* roles (``account_role``): the principal, or the DB admin.
+* roles (``account_role``): the principal, or the DB admin;
+* decisions on held-back ops (``quarantine_decision``): the principal.
 Ops by the application itself (no author) are accepted.
 """
 
@@ -34,7 +35,7 @@ from nk_desktop.services.permissions import MATRIX, Action, Role, allowed_roles
 from nk_desktop.sync.merge import BOOKKEEPING
 from nk_desktop.sync.ops import DELETED, DELETED_TEXT
 
-CHECKED = frozenset({"subject_result", "trait_result", "mark_lock", "account_role"})
+CHECKED = frozenset({"subject_result", "trait_result", "mark_lock", "account_role", "quarantine_decision"})
 _QT, _VT, _CN, _BM, _H = Role.QUAN_TRI_CSDL.value, Role.VAN_THU.value, Role.GV_CHU_NHIEM.value, \
     Role.GV_BO_MON.value, Role.HIEU_TRUONG.value
 _MISSING = object()
@@ -161,6 +162,10 @@ def refusal(view: WriterView, op: dict, row_now) -> str | None:
     if table == "account_role":
         if not roles & {_H, _QT}:
             return _("Người giao vai trò không có quyền quản lý tài khoản.")
+        return None
+    if table == "quarantine_decision":
+        if _H not in roles:
+            return _("Chỉ Hiệu trưởng quyết định về thay đổi bị giữ lại.")
         return None
 
     def fact(key: str):

@@ -23,6 +23,7 @@ from nk_desktop.db import Database
 from nk_desktop.errors import NotFound, PermissionDenied, ValidationError
 from nk_desktop.i18n import _
 from nk_desktop.models.base import Base
+from nk_desktop.models.decisions import DISMISSED, RELEASED, QuarantineDecision
 from nk_desktop.models.journal import AuditEntry
 from nk_desktop.services.permissions import Action, Role, require
 from nk_desktop.sync import capture
@@ -291,7 +292,7 @@ def release(db: Database, actor: Actor, entry_id: int) -> str:
             raise ValidationError(_("Vẫn không ghi được: dữ liệu không khớp với cơ sở dữ liệu trên máy này "
                                     "({e}).").format(e=error.orig)) from None
         capture.write_journal(session, actor, [change])
-        session.execute(text("DELETE FROM sync_quarantine WHERE id = :i"), {"i": found.id})
+        _decide(session, found, op, RELEASED, change.label)
         if obj is not None:
             session.expire(obj)
         return change.label
@@ -322,8 +323,18 @@ def dismiss(db: Database, actor: Actor, entry_id: int) -> str:
                                                           "ly_do_giu": [None, found.reason],
                                                           "tac_gia": [None, found.author_name],
                                                           "gia_tri": [None, fields]})
-        session.execute(text("DELETE FROM sync_quarantine WHERE id = :i"), {"i": found.id})
+        _decide(session, found, op, DISMISSED, label)
         return label
+
+
+def _decide(session, found, op: dict, decision: str, label: str) -> None:
+    """Record the principal's decision (synced: the other PCs drop their own copy of the held-back op) and
+    take the op off this PC's list."""
+    record = QuarantineDecision(op_id=uuid.UUID(op["id"]), decision=decision, summary=label)
+    record.label_for_audit = _("quyết định về thay đổi bị giữ lại: {label}").format(label=label)
+    session.add(record)
+    session.flush()
+    session.execute(text("DELETE FROM sync_quarantine WHERE id = :i"), {"i": found.id})
 
 
 def _audit_decision(session, actor: Actor, op: dict, kind: str, shown: dict) -> None:

@@ -25,6 +25,7 @@ import hashlib
 import json
 import sqlite3
 import typing
+import uuid
 from collections import defaultdict
 
 from nk_desktop.clock import utcnow
@@ -40,6 +41,7 @@ from nk_desktop.sync.outbox import AUTHORITY_TABLES, BIRTH, CHUNK
 from nk_desktop.sync.share import NODES, Share
 
 VERSION = "version"  # the optimistic version column of the official records
+DECISION_TABLE = "quarantine_decision"  # the principal's decisions on held-back ops (models/decisions.py)
 CACHE_KIB = 64 * 1024  # SQLite page cache of the importing connection
 # Checkpoint the write-ahead log every 10,000 pages (40 MB) while importing, not every 1,000: each segment
 # writes several hundred pages, and a checkpoint (with its fsyncs) after every few segments was about
@@ -345,6 +347,7 @@ class SegmentApplier:
         self.late_edits: list[tuple] = []
         self.pending_late: dict[tuple[str, str], list[tuple]] = {}  # this PC's undecided flags, by record
         self.settled: list[tuple] = []  # flags a decider's resolution from another PC settles here
+        self.decided: list[tuple[str]] = []  # held-back ops the principal decided on another PC
 
     def _query(self, sql: str, values: list, extra: tuple = ()) -> list:
         found = []
@@ -499,6 +502,8 @@ class SegmentApplier:
         self.changed[tbl].add(row)
         if tbl in AUTHORITY_TABLES:
             self._remember_authority(op)
+        if tbl == DECISION_TABLE:
+            self._decided(op)
         if self.locks is not None and tbl in LATE_TABLES:
             self._late(op, current)
         if self.pending_late and op["k"] == "res" and (tbl, row) in self.pending_late:
@@ -565,6 +570,8 @@ class SegmentApplier:
         self.changed[tbl].add(row)
         if tbl in AUTHORITY_TABLES:
             self._remember_authority(op)
+        if tbl == DECISION_TABLE:
+            self._decided(op)
         if self.locks is not None and tbl in LATE_TABLES and self.locks.may_cover(fields.get("class_id")):
             self._late(op, None)
         # capture.canonical({field: [None, new]}): each shown field's text ends with a comma; and that text as
@@ -677,9 +684,18 @@ class SegmentApplier:
             self.authority.append((op["id"], field, op["tbl"], op["row"], entry.value, op["t"], self.header["node"],
                                    self.header["seq"], idx, json.dumps(preds)))
 
+    def _decided(self, op: dict) -> None:
+        """A principal's decision on a held-back op (made on another PC): this PC's copy leaves its list too."""
+        value = op["f"].get("op_id")
+        if type(value) is str:
+            self.decided.append((uuid.UUID(value).hex,))
+
     def _refuse(self, op: dict, reason: str) -> None:
-        self.quarantined += 1
         self.applied_ids.append((op["id"],))
+        if self.raw.execute("SELECT 1 FROM quarantine_decision WHERE op_id = ? AND deleted = 0",
+                            (uuid.UUID(op["id"]).hex,)).fetchone():
+            return  # the principal already decided on it on another PC (released values came as her change)
+        self.quarantined += 1
         now = _now_text()
         self.quarantine.append(("op", self.node, self.header["seq"], op["id"], op["tbl"], op["row"], op.get("u"),
                                 str(op.get("a") or "")[:200], reason, json.dumps(op, ensure_ascii=False), now, now))
@@ -774,6 +790,8 @@ class SegmentApplier:
         if self.settled:
             run("UPDATE sync_late_edit SET decision = ?, reviewed_by = ?, reviewed_by_name = ?, reviewed_at = ? "
                 "WHERE id = ? AND decision IS NULL", self.settled)
+        if self.decided:
+            run("DELETE FROM sync_quarantine WHERE kind = 'op' AND op_id = ?", self.decided)
         run("INSERT INTO local_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [("hlc", str(self.clock)), ("audit_head", f"{self.audit_seq}:{self.prev_hash}")])
 

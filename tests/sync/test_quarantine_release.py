@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from nk_desktop.errors import NotFound, PermissionDenied, ValidationError
@@ -36,8 +38,10 @@ def test_release_applies_the_op_as_the_principals_change_and_it_reaches_every_pc
     assert audit.verify(a.db, ids.principal).intact
     net.sync_all()
     assert all(pc.result(ids, 2).level == "CHT" for pc in (a, b, c))
-    # The principal's release is not quarantined anywhere (c still holds the original op it refused itself).
-    assert [q.author for q in conflicts.list_quarantine(c.db, ids.principal)] == ["Cô Bình"]
+    # The principal's release is not quarantined anywhere, and her decision (synced) takes the original op off
+    # the lists of the PCs that refused it themselves.
+    assert all(conflicts.list_quarantine(pc.db, ids.principal) == [] for pc in (a, b, c))
+    assert all(audit.verify(pc.db, ids.principal).intact for pc in (a, b, c))
 
 
 def test_release_into_a_book_locked_now_is_refused_with_the_reason_and_changes_nothing(net, ids):
@@ -58,10 +62,46 @@ def test_dismiss_drops_the_entry_with_an_audit_entry(net, ids):
     assert conflicts.list_quarantine(a.db, ids.principal) == []
     assert a.result(ids, 2).level == "HT"
     assert a.count("SELECT COUNT(*) FROM audit_entry WHERE kind = 'dismiss'") == 1
-    assert a.count("SELECT COUNT(*) FROM audit_entry") == before + 1
+    # the decision with its reasons, and the synced decision record that tells the other PCs
+    assert a.count("SELECT COUNT(*) FROM audit_entry") == before + 2
+    assert a.count("SELECT COUNT(*) FROM quarantine_decision WHERE decision = 'bo_qua'") == 1
     assert audit.verify(a.db, ids.principal).intact
     with pytest.raises(NotFound):
         conflicts.dismiss(a.db, ids.principal, entry.id)
+
+
+def test_a_dismissal_on_one_pc_clears_every_pc_and_a_late_copy_is_never_listed(net, ids):
+    """Each PC holds back the op by itself; the principal decides once, on any PC, and that is the decision
+    everywhere — including a PC that receives the op only after the decision."""
+    a, b, c = net["a"], net["b"], net["c"]
+    write_orm(b, ids.other_teacher, SubjectResult, ids.results[2], level="CHT")
+    b.sync()
+    assert a.sync().imported.quarantined == 1
+    [entry] = conflicts.list_quarantine(a.db, ids.principal)
+    conflicts.dismiss(a.db, ids.principal, entry.id)
+    a.sync()
+    report = c.sync()  # c receives b's op and a's decision in the same run, in either order
+    assert conflicts.list_quarantine(c.db, ids.principal) == []
+    assert report.imported.quarantined in (0, 1)  # held back, then taken off by the decision: never listed
+    net.sync_all()
+    assert all(conflicts.list_quarantine(pc.db, ids.principal) == [] for pc in (a, b, c))
+    assert all(pc.result(ids, 2).level == "HT" for pc in (a, c))
+
+
+def test_a_decision_from_someone_not_the_principal_is_held_back_itself(net, ids):
+    """The decision record is checked on import like a lock: a PC whose user is not the principal cannot
+    clear the other PCs' lists (a tampered or outdated PC)."""
+    from nk_desktop.models.decisions import DISMISSED, QuarantineDecision
+
+    a, b = net["a"], net["b"]
+    entry = _quarantine_outside_assignment(net, ids)
+    op_id = a.count(f"SELECT op_id FROM sync_quarantine WHERE id = {entry.id}")
+    with b.db.write(ids.other_teacher) as session:  # no service lets a teacher do this: a tampered PC
+        session.add(QuarantineDecision(op_id=uuid.UUID(op_id), decision=DISMISSED, summary="tự bỏ qua"))
+    b.sync()
+    a.sync()
+    listed = conflicts.list_quarantine(a.db, ids.principal)
+    assert entry.id in [q.id for q in listed] and any(q.table == "quarantine_decision" for q in listed)
 
 
 def test_only_the_principal_decides(net, ids):

@@ -93,6 +93,11 @@ def window_for(qtbot, tmp_path, db: Database, actor, said: Said) -> MainWindow:
 
 
 def wait_refreshed(qtbot, ui):
+    """A fresh status is in: one running already (after a sync, say) is waited for first, since ``refresh``
+    starts none while another runs, then one is gathered now."""
+    running = ui.controller.refreshing
+    if running is not None:
+        qtbot.waitUntil(lambda: not running.running, timeout=20000)
     operation = ui.controller.refresh()
     if operation is not None:
         qtbot.waitUntil(lambda: not operation.running, timeout=20000)
