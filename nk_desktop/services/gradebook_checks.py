@@ -315,3 +315,13 @@ def month_facts(db: Database, actor: Actor, class_id: uuid.UUID, month: str) -> 
     return MonthFacts(school_class.name, month, start_day, end_day, size_start, size_end,
                       sorted(arrivals, key=lambda m: m.day), sorted(leavers, key=lambda m: m.day), entries,
                       corrections)
+
+
+def check_months(db: Database, actor: Actor, year_id: uuid.UUID) -> list[str]:
+    """The months of the year that may be checked (begun by today), oldest first: for the month picker."""
+    with db.read() as session:
+        require(session, actor, Action.GRADEBOOK_CHECK)
+        year = get_live(session, SchoolYear, year_id, _("năm học"))
+        start, end = year.start_date, year.end_date
+    now = today()
+    return [m for m in months_between(start, end) if parse_month(m)[1] <= now]

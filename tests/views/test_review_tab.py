@@ -124,7 +124,7 @@ def on_ck1(page) -> None:
 def test_the_four_pages_and_the_completion_board(qtbot, qtmodeltester, data):
     tab = make_tab(qtbot, data)
     assert [tab.tabs.tabText(i) for i in range(tab.tabs.count())] == [
-        "Tiến độ nhập điểm", "Phổ điểm", "Bất thường", "Chỉ tiêu tổ"]
+        "Tiến độ nhập điểm", "Phổ điểm", "Bất thường", "Chỉ tiêu tổ", "Kiểm tra sổ điểm"]
     assert tab.scope_label.text() == "Phạm vi: toàn trường"
     page = tab.page("completion")
     on_ck1(page)

@@ -1,4 +1,4 @@
-"""The "Giám sát sổ điểm" tab (Điều 4.3–4.4, 5.2–5.3): four pages over the review services.
+"""The "Giám sát sổ điểm" tab (Điều 4.1, 4.3–4.4, 5.2–5.3): the pages over the review services.
 
 The principal, vice-principals and DB admin see the whole school; a group head sees the
 group's classes (the services decide; this tab only shows what they return).  A page
@@ -17,7 +17,9 @@ from nk_desktop.db import Database
 from nk_desktop.errors import NKError
 from nk_desktop.i18n import _
 from nk_desktop.services import review, school
+from nk_desktop.services.permissions import Action, may
 from nk_desktop.views.review.anomalies_page import AnomaliesPage
+from nk_desktop.views.review.checks_page import ChecksPage
 from nk_desktop.views.review.common import current_milestone, notice_label
 from nk_desktop.views.review.completion_page import CompletionPage
 from nk_desktop.views.review.distribution_page import DistributionPage
@@ -28,6 +30,7 @@ PAGE_TITLES = {
     "distribution": _("Phổ điểm"),
     "anomalies": _("Bất thường"),
     "targets": _("Chỉ tiêu tổ"),
+    "checks": _("Kiểm tra sổ điểm"),
 }
 
 
@@ -62,6 +65,8 @@ class ReviewTab(QWidget):
             "anomalies": AnomaliesPage(db, actor, self.tabs),
             "targets": TargetsPage(db, actor, self.tabs),
         }
+        if may(actor, Action.GRADEBOOK_CHECK):  # the vice-principal's monthly check (Điều 4.1)
+            self.pages["checks"] = ChecksPage(db, actor, self.tabs)
         for key, page in self.pages.items():
             self.tabs.addTab(page, PAGE_TITLES[key])
         layout.addWidget(self.tabs, 1)
