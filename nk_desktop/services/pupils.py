@@ -378,6 +378,24 @@ class PupilRow:
     start_reason: str
     end_date: dt.date | None
     end_reason: str
+    missing: tuple[str, ...] = ()  # what the record still lacks of Điều 7.1's minimum (see ``missing_minimum``)
+
+
+def missing_minimum(pupil: Pupil) -> tuple[str, ...]:
+    """What the record lacks of the minimum the homeroom teacher keeps (Quy chế Điều 7.1): name, birth date,
+    ethnicity, gender, permanent address, the policy-family flag (its kind when set), a parent, a phone."""
+    missing = []
+    if not pupil.ethnicity:
+        missing.append(_("dân tộc"))
+    if not pupil.permanent_address:
+        missing.append(_("địa chỉ thường trú"))
+    if pupil.policy_family and not pupil.policy_kind:
+        missing.append(_("diện chính sách"))
+    if not (pupil.father_name or pupil.mother_name):
+        missing.append(_("họ tên cha hoặc mẹ"))
+    if not (pupil.contact_phone or pupil.father_phone or pupil.mother_phone):
+        missing.append(_("điện thoại liên hệ"))
+    return tuple(missing)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -424,7 +442,7 @@ def class_list(db: Database, actor: Actor, class_id: uuid.UUID, *, on: dt.date |
             date_of_birth=pupil.date_of_birth, gender=pupil.gender, ethnicity=pupil.ethnicity,
             personal_id=pupil.personal_id, moet_code=pupil.moet_code, contact_phone=pupil.contact_phone,
             start_date=enrolment.start_date, start_reason=enrolment.start_reason,
-            end_date=enrolment.end_date, end_reason=enrolment.end_reason,
+            end_date=enrolment.end_date, end_reason=enrolment.end_reason, missing=missing_minimum(pupil),
         ))
         if enrolment.end_date is None or enrolment.end_date > day:
             genders[pupil.gender] = genders.get(pupil.gender, 0) + 1

@@ -28,6 +28,8 @@ from nk_desktop.views.pupils.table_model import NAME_COLUMN, NOTE_COLUMN
 
 SCHOOL = "Trường Tiểu học Nguyễn Khuyến"
 PASSWORD = "matkhau123"
+# Điều 7.1's minimum beyond name, birth date, gender and ethnicity: every fixture pupil has it
+COMPLETE = {"permanent_address": "Thôn 3, xã Cầu Đất", "mother_name": "Nguyễn Thị Hạnh", "contact_phone": "0912345678"}
 OFFICIAL_ORDER = ["Nguyễn Văn An", "Lê Thị Ánh", "Đặng Thị Hoà", "Trần Văn Hòa", "Lò Văn Páo"]
 
 
@@ -59,9 +61,9 @@ def template(tmp_path_factory):
                                 ("Lê Thị Ánh", "Nữ", {}), ("Trần Văn Hòa", "Nam", {}),
                                 ("Lò Văn Páo", "Nam", {"ethnicity": "Tày"})):
         ids[name] = pupils.add_pupil(db, SYSTEM, class_4a, {"full_name": name, "date_of_birth": dt.date(2016, 3, 2),
-                                                            "gender": gender, **extra})
+                                                            "gender": gender, **COMPLETE, **extra})
     ids["Vũ Minh Châu"] = pupils.add_pupil(db, SYSTEM, class_4b, {
-        "full_name": "Vũ Minh Châu", "date_of_birth": dt.date(2016, 8, 9), "gender": "Nữ"})
+        "full_name": "Vũ Minh Châu", "date_of_birth": dt.date(2016, 8, 9), "gender": "Nữ", **COMPLETE})
     actors = {name: accounts.login(db, name, PASSWORD).actor for name in ("hieutruong", "gvcn4a", "gvbomon", "gvmoi")}
     db.dispose()
     mid_year = min(year.start_date + dt.timedelta(days=70), year.end_date)
@@ -208,7 +210,8 @@ def test_add_pupil_through_the_record_dialog(qtbot, school_data):
     assert isinstance(dialog, PupilRecordDialog) and dialog.isVisible()
     assert dialog.ethnicity_combo.currentText() == "Kinh"
     assert dialog.start_edit.text() == format_date(school_data.year.start_date)
-    fill_record(dialog, contact_phone="0912 345 678", birthplace="Hải Phòng", father_name="Hoàng Văn Tú")
+    fill_record(dialog, contact_phone="0912 345 678", birthplace="Hải Phòng", father_name="Hoàng Văn Tú",
+                permanent_address="Số 5 Lê Lợi, Hải Phòng")
     dialog.policy_check.setChecked(True)
     dialog.lines["policy_kind"].setText("Hộ nghèo")
     dialog.notes_edit.setPlainText("Dị ứng hải sản")
@@ -259,7 +262,11 @@ def test_transfer_in_needs_the_previous_school(qtbot, school_data):
     dialog.accept()
     assert dialog.result() == QDialog.DialogCode.Accepted
     row = names(tab).index("Hoàng Thị Mai")
-    assert tab.model.index(row, NOTE_COLUMN).data() == f"Chuyển đến {format_date(school_data.mid_year)}"
+    # the dialog filled only the name, birth date and gender: the note also says what Điều 7.1 still wants
+    assert tab.model.index(row, NOTE_COLUMN).data() == (
+        f"Chuyển đến {format_date(school_data.mid_year)}; thiếu địa chỉ thường trú, họ tên cha hoặc mẹ, "
+        "điện thoại liên hệ")
+    assert tab.counts_label.text().endswith(" · Hồ sơ còn thiếu thông tin tối thiểu (Điều 7.1): 1")
 
 
 @pytest.mark.parametrize("answer", [False, True])

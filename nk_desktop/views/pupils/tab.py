@@ -37,7 +37,7 @@ from nk_desktop.views.pupils.history_dialog import HistoryDialog
 from nk_desktop.views.pupils.import_dialog import AskPath, ImportPreviewDialog, plan_in_background
 from nk_desktop.views.pupils.leave_dialogs import DropOutDialog, MoveClassDialog, TransferOutDialog
 from nk_desktop.views.pupils.record_dialog import PupilRecordDialog
-from nk_desktop.views.pupils.table_model import COLUMNS, PupilTableModel
+from nk_desktop.views.pupils.table_model import COLUMNS, PupilTableModel, has_left
 
 _NO_MODIFIER = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 SEARCH_PLACEHOLDER = _("Tìm theo tên (không cần dấu)…")
@@ -317,6 +317,9 @@ class PupilsTab(QWidget):
         left = self.model.left_count()
         if left:
             text += " · " + _("Đã rời lớp: {n}").format(n=left)
+        lacking = sum(1 for row in self.listing.rows if row.missing and not has_left(row, self.listing.on))
+        if lacking:
+            text += " · " + _("Hồ sơ còn thiếu thông tin tối thiểu (Điều 7.1): {n}").format(n=lacking)
         warning = school.class_size_warning(self.listing.class_name, sum(self.listing.by_gender.values()))
         self.counts_label.setStyleSheet(ERROR_STYLE if warning else "")
         self.counts_label.setToolTip(warning)

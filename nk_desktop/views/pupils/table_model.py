@@ -52,7 +52,8 @@ def has_left(row: PupilRow, on: dt.date) -> bool:
 
 
 def note_text(row: PupilRow, on: dt.date) -> str:
-    """The note column: how the pupil came (when not at the start of the year) and how they left."""
+    """The note column: how the pupil came (when not at the start of the year), how they left, and what the
+    record still lacks of the minimum (Điều 7.1)."""
     parts = []
     if row.start_reason in _CAME:
         parts.append(_CAME[row.start_reason].format(d=format_date(row.start_date)))
@@ -60,6 +61,8 @@ def note_text(row: PupilRow, on: dt.date) -> str:
         texts = _LEFT if has_left(row, on) else _LEAVING
         template = texts.get(row.end_reason, _("Rời lớp {d}"))
         parts.append(template.format(d=format_date(row.end_date)))
+    if row.missing:
+        parts.append(_("thiếu {what}").format(what=", ".join(row.missing)))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
 
