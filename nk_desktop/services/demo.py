@@ -43,7 +43,9 @@ unit of work, run in date order so that the audit log reads as the story):
   histories the review screens should flag, and two correction requests;
 * the roll (``demo_attendance``): every school day of this year, one class that has not taken
   the last school day's roll, a few absence streaks, and the months' sheets at each step of
-  their paper trail.
+  their paper trail;
+* the vice-principal's monthly gradebook checks (``demo_checks``, Điều 4.1): most classes, each
+  month ended, with a remark on the class size.
 
 Each of those is written by the person who does it in the school (the teacher's, the
 principal's, the clerk's account), so the audit log shows their names; bulk entries go
@@ -778,12 +780,12 @@ def build_demo_school(db: Database, password: str, *, seed: int = 2026, on: dt.d
         cur_id, start = cur.id, cur.start_date
 
     # A year of work up to *on*: the gradebook and the roll, in the order it happened.
-    from nk_desktop.services import demo_attendance, demo_marks  # they build on this module
+    from nk_desktop.services import demo_attendance, demo_checks, demo_marks  # they build on this module
 
     context = load_context(db, seed, reference)
     marks = demo_marks.plan(context)
     roll = demo_attendance.plan(context)
-    run_steps(marks.steps + roll.steps)
+    run_steps(marks.steps + roll.steps + demo_checks.plan(context))
 
     with db.read() as session:
         day = max(reference, start)
