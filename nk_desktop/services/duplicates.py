@@ -198,8 +198,15 @@ def possible_duplicates(db: Database, actor: Actor, year_id: uuid.UUID) -> list[
         for key, condition in (
                 (PERSONAL_ID, (first.personal_id == second.personal_id, first.personal_id != "")),
                 (MOET_CODE, (first.moet_code == second.moet_code, first.moet_code != "")),
+                # Same name and birthday, unless both records carry an ID and the IDs differ: the personal ID
+                # and the MoET code each belong to one child, so those are two children (twins named alike, or
+                # the demo's namesakes), not one entered twice.
                 (NAME_AND_BIRTH, (first.folded_name == second.folded_name, first.folded_name != "",
-                                  first.date_of_birth == second.date_of_birth))):
+                                  first.date_of_birth == second.date_of_birth,
+                                  or_(first.personal_id == "", second.personal_id == "",
+                                      first.personal_id == second.personal_id),
+                                  or_(first.moet_code == "", second.moet_code == "",
+                                      first.moet_code == second.moet_code)))):
             for a, b in session.execute(select(first.id, second.id).where(*live, *condition)):
                 reasons[(a, b)].append(key)
         distinct = set(session.execute(select(PupilNotDuplicate.first_id, PupilNotDuplicate.second_id)

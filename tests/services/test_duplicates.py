@@ -78,6 +78,19 @@ def test_detection_by_each_key_with_folded_names(db, principal, people, year_id)
     assert pair.first.created_at is not None
 
 
+def test_namesakes_with_different_ids_are_two_children(db, principal, people, year_id):
+    """Same name and birthday, but each record carries its own personal ID (or MoET code): the ID belongs to one
+    child, so they are twins or namesakes, not one child entered twice. One ID missing: still listed."""
+    a = _add(db, people.class_4a, "Lê Thảo Tâm", personal_id="030316410057")
+    b = _add(db, people.class_4a, "Lê Thảo Tâm", personal_id="031316193248")
+    c = _add(db, people.class_4b, "Phạm Minh Khôi", D(2016, 7, 7), "Nam", moet_code="HP001")
+    d = _add(db, people.class_4b, "Phạm Minh Khôi", D(2016, 7, 7), "Nam", moet_code="HP002")
+    e = _add(db, people.class_4b, "Lê Thảo Tâm")  # no ID yet: may be either of them
+    assert _pairs(db, principal, year_id) == {(frozenset((a, e)), ("name_dob",)), (frozenset((b, e)), ("name_dob",))}
+    assert (frozenset((a, b)), ("name_dob",)) not in _pairs(db, principal, year_id)
+    assert (frozenset((c, d)), ("name_dob",)) not in _pairs(db, principal, year_id)
+
+
 def test_only_live_pupils_enrolled_in_the_year(db, principal, people, year_id):
     a = _add(db, people.class_4a, "Lê Thị Mai")
     b = _add(db, people.class_4a, "Lê Thị Mai")
