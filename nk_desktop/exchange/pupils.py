@@ -679,7 +679,7 @@ def _plan(session: Session, actor: Actor, parsed: ParsedFile, year_id: uuid.UUID
         require(session, actor, Action.PUPIL_IMPORT, class_id=school_class.id)
 
     index = _Index(session, year.id)
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, Any] = {}  # code or pupil → first row; name and birth date → [(row, its codes)]
     rows = []
     for row, target in zip(parsed.rows, targets):
         class_name = target.name if isinstance(target, SchoolClass) else row.class_name
@@ -695,23 +695,29 @@ def _plan(session: Session, actor: Actor, parsed: ParsedFile, year_id: uuid.UUID
     return ImportPlan(parsed, year.id, class_id, year.start_date, tuple(rows), head)
 
 
-def _in_file_duplicate(row: ParsedRow, seen: dict[tuple, int]) -> str:
-    """The first earlier row with the same code, or the same name and date of birth ("" if none)."""
+def _in_file_duplicate(row: ParsedRow, seen: dict[tuple, Any]) -> str:
+    """The first earlier row with the same code, or the same name and date of birth ("" if none).
+
+    Same name and date of birth with a different personal ID or MoET code on each row is two children
+    (namesakes, twins named alike): each code belongs to one child."""
     fields = row.fields
-    keys = [(key, fields[key]) for key in CODE_FIELDS if fields.get(key)]
-    if row.name and fields.get("date_of_birth"):
-        keys.append(("name", fold(row.name), fields["date_of_birth"]))
+    codes = {key: fields[key] for key in CODE_FIELDS if fields.get(key)}
     problem = ""
-    for key in keys:
+    for key in codes.items():
         if key in seen and not problem:  # the message is written only for a duplicate
-            what = (_("họ tên và ngày sinh") if key[0] == "name" else
-                    _("{label} {value}").format(label=_label(key[0]), value=key[1]))
-            problem = _("Trùng với dòng {n}: cùng {what}.").format(n=seen[key], what=what)
+            problem = _("Trùng với dòng {n}: cùng {what}.").format(
+                n=seen[key], what=_("{label} {value}").format(label=_label(key[0]), value=key[1]))
         seen.setdefault(key, row.row)
+    if row.name and fields.get("date_of_birth"):
+        earlier = seen.setdefault(("name", fold(row.name), fields["date_of_birth"]), [])
+        for number, other in earlier:
+            if not problem and not any(other.get(k, code) != code for k, code in codes.items()):
+                problem = _("Trùng với dòng {n}: cùng {what}.").format(n=number, what=_("họ tên và ngày sinh"))
+        earlier.append((row.row, codes))
     return problem
 
 
-def _plan_row(row: ParsedRow, target: SchoolClass, index: _Index, seen: dict[tuple, int], year: SchoolYear,
+def _plan_row(row: ParsedRow, target: SchoolClass, index: _Index, seen: dict[tuple, Any], year: SchoolYear,
               class_names: dict[uuid.UUID, str]) -> PlanRow:
     fields = dict(row.fields)
 

@@ -348,6 +348,20 @@ def test_duplicates_within_the_file_name_the_earlier_row(db, principal, people, 
     assert plan.rows[3].reason == "Trùng với dòng 5: cùng Mã định danh Bộ GD&ĐT 3100000001."
 
 
+def test_namesakes_with_their_own_codes_are_not_duplicates_in_the_file(db, principal, people, tmp_path):
+    """Two children with the same name and birthday (the export of a school with such namesakes must import back):
+    each row's own MoET code says they are two; one row without a code is still a duplicate of the first."""
+    path = book(tmp_path / "trung-ten.xlsx", [
+        HEADER,
+        [1, "Lê Thảo Tâm", D(2017, 8, 14), "Nữ", "Kinh", "3100000011"],
+        [2, "Lê Thảo Tâm", D(2017, 8, 14), "Nữ", "Kinh", "3100000012"],
+        [3, "Lê Thảo Tâm", D(2017, 8, 14), "Nữ", "Kinh", None],
+    ])
+    plan = exchange.plan_import(db, principal, exchange.read_pupil_file(path), _year(db, people), people.class_4a)
+    assert statuses(plan) == [(4, "new"), (5, "new"), (6, "error")]
+    assert plan.rows[2].reason == "Trùng với dòng 4: cùng họ tên và ngày sinh."
+
+
 def test_duplicates_against_the_database(db, principal, people, tmp_path):
     hoa = pupils.add_pupil(db, principal, people.class_4a, {"full_name": "Đặng Thị Hoà", "gender": "Nữ",
                                                             "date_of_birth": D(2017, 3, 2)})
