@@ -20,7 +20,8 @@ ones a tampered or outdated PC could break and that matter for the official book
   pupil may move a mark to the kept record or tombstone an equal copy (still not in a locked book);
 * locks (``mark_lock``): the principal or the DB admin;
 * roles (``account_role``): the principal, or the DB admin;
-* decisions on held-back ops (``quarantine_decision``): the principal.
+* decisions on held-back ops (``quarantine_decision``): the principal;
+* the monthly gradebook check (``gradebook_check``, Điều 4.1): the principal or a vice-principal.
 Ops by the application itself (no author) are accepted.
 """
 
@@ -35,7 +36,8 @@ from nk_desktop.services.permissions import MATRIX, Action, Role, allowed_roles
 from nk_desktop.sync.merge import BOOKKEEPING
 from nk_desktop.sync.ops import DELETED, DELETED_TEXT
 
-CHECKED = frozenset({"subject_result", "trait_result", "mark_lock", "account_role", "quarantine_decision"})
+CHECKED = frozenset({"subject_result", "trait_result", "mark_lock", "account_role", "quarantine_decision",
+                     "gradebook_check"})
 _QT, _VT, _CN, _BM, _H = Role.QUAN_TRI_CSDL.value, Role.VAN_THU.value, Role.GV_CHU_NHIEM.value, \
     Role.GV_BO_MON.value, Role.HIEU_TRUONG.value
 _MISSING = object()
@@ -166,6 +168,10 @@ def refusal(view: WriterView, op: dict, row_now) -> str | None:
     if table == "quarantine_decision":
         if _H not in roles:
             return _("Chỉ Hiệu trưởng quyết định về thay đổi bị giữ lại.")
+        return None
+    if table == "gradebook_check":
+        if not roles & {r.value for r in allowed_roles(Action.GRADEBOOK_CHECK)}:
+            return _("Chỉ Hiệu trưởng, Phó hiệu trưởng ghi nhận xét kiểm tra sổ điểm (Điều 4.1).")
         return None
 
     def fact(key: str):
