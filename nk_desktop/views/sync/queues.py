@@ -122,6 +122,73 @@ class _QueueDialog(QDialog):
         return self.model.items[rows[0].row()] if rows else None
 
 
+class _DecisionDialog(_QueueDialog):
+    """A queue where the person allowed takes one of two decisions on the selected item, after a confirmation.
+
+    Subclasses give ``_describe(item)`` → (who, what, values) for the question and ``_decidable(item)``."""
+
+    def _build(self, title: str, intro_text: str, model: RowsModel, widths: tuple[int, ...],
+               actions: tuple[tuple[str, Callable[[], bool]], ...], allowed: bool, width: int) -> None:
+        self.setWindowTitle(title)
+        intro = QLabel(intro_text)
+        intro.setWordWrap(True)
+        self.model = model
+        self.view = _table(model, widths)
+        self.view.selectionModel().selectionChanged.connect(self._selected)
+        self.allowed = allowed
+        self.buttons = []
+        for text, slot in actions:
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            button.setVisible(allowed)
+            self.buttons.append(button)
+        self.error = _error_label()
+        self.done_label = QLabel()
+        self.done_label.setWordWrap(True)
+        self.count = QLabel()
+        close = QPushButton(_("Đóng"))
+        close.clicked.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        for button in self.buttons:
+            bottom.addWidget(button)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.done_label)
+        layout.addLayout(bottom)
+        self.resize(width, 420)
+        self.reload()
+
+    def _decidable(self, item) -> bool:
+        return True
+
+    def _selected(self, *_args) -> None:
+        item = self.current()
+        usable = self.allowed and item is not None and self._decidable(item)
+        for button in self.buttons:
+            button.setEnabled(usable)
+
+    def _decide(self, function, question: str, done: str) -> bool:
+        item = self.current()
+        if item is None or not self._decidable(item):
+            return False
+        who, what, values = self._describe(item)
+        if not self._confirm(self, question.format(who=who, what=what, values=values)):
+            return False
+        self.error.clear()
+        try:
+            function(self.db, self.actor, item.id)
+        except NKError as error:
+            self.error.setText(str(error))
+            return False
+        self.done_label.setText(done.format(what=what))
+        self.reload()
+        return True
+
+
 class ConflictQueueDialog(_QueueDialog):
     """Open conflicts; choosing one of the kept values settles the cell on every PC."""
 
@@ -229,48 +296,22 @@ def _time(text: str) -> str:
         return text[:16]
 
 
-class QuarantineDialog(_QueueDialog):
+class QuarantineDialog(_DecisionDialog):
     """Changes received but not applied (their sender's role did not permit them), and paused PCs."""
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
                  confirm: Confirm = messages.confirm):
         super().__init__(parent)
         self.db, self.actor, self._confirm = db, actor, confirm
-        self.setWindowTitle(_("Thay đổi bị giữ lại"))
-        intro = QLabel(_("Thay đổi nhận từ máy khác nhưng người gửi không có quyền làm (sổ đã khóa, ngoài phân "
-                         "công…) không được ghi vào dữ liệu; chúng được giữ lại ở đây, không mất. Hiệu trưởng xem "
-                         "xét: “Cho ghi” khi thay đổi là đúng (kiểm tra lại theo quy định và khóa sổ hiện nay), "
-                         "hoặc “Bỏ qua”. Cả hai đều được ghi vào nhật ký."))
-        intro.setWordWrap(True)
-        self.model = QuarantineModel(self)
-        self.view = _table(self.model, (125, 80, 110, 300, 170))
-        self.view.selectionModel().selectionChanged.connect(self._selected)
-        self.release_button = QPushButton(_("Cho ghi…"))
-        self.release_button.clicked.connect(self.release_selected)
-        self.dismiss_button = QPushButton(_("Bỏ qua…"))
-        self.dismiss_button.clicked.connect(self.dismiss_selected)
-        self.principal = actor.is_system or actor.has(Role.HIEU_TRUONG.value)
-        self.release_button.setVisible(self.principal)
-        self.dismiss_button.setVisible(self.principal)
-        self.error = _error_label()
-        self.done_label = QLabel()
-        self.done_label.setWordWrap(True)
-        self.count = QLabel()
-        close = QPushButton(_("Đóng"))
-        close.clicked.connect(self.reject)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.count, 1)
-        bottom.addWidget(self.release_button)
-        bottom.addWidget(self.dismiss_button)
-        bottom.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.error)
-        layout.addWidget(self.done_label)
-        layout.addLayout(bottom)
-        self.resize(1100, 420)
-        self.reload()
+        self._build(_("Thay đổi bị giữ lại"), _(
+            "Thay đổi nhận từ máy khác nhưng người gửi không có quyền làm (sổ đã khóa, ngoài phân "
+            "công…) không được ghi vào dữ liệu; chúng được giữ lại ở đây, không mất. Hiệu trưởng xem "
+            "xét: “Cho ghi” khi thay đổi là đúng (kiểm tra lại theo quy định và khóa sổ hiện nay), "
+            "hoặc “Bỏ qua”. Cả hai đều được ghi vào nhật ký."),
+            QuarantineModel(self), (125, 80, 110, 300, 170),
+            ((_("Cho ghi…"), self.release_selected), (_("Bỏ qua…"), self.dismiss_selected)),
+            actor.is_system or actor.has(Role.HIEU_TRUONG.value), 1100)
+        self.release_button, self.dismiss_button = self.buttons
 
     def _fetch(self) -> list:
         from nk_desktop.sync import conflicts
@@ -280,28 +321,11 @@ class QuarantineDialog(_QueueDialog):
     def _count_text(self, n: int) -> str:
         return _("{n} mục bị giữ lại.").format(n=n) if n else _("Không có gì bị giữ lại.")
 
-    def _selected(self, *_args) -> None:
-        item = self.current()
-        usable = self.principal and item is not None and item.kind == "op"
-        self.release_button.setEnabled(usable)
-        self.dismiss_button.setEnabled(usable)
+    def _decidable(self, item) -> bool:
+        return item.kind == "op"
 
-    def _decide(self, function, question: str, done: str) -> bool:
-        item = self.current()
-        if item is None or item.kind != "op":
-            return False
-        if not self._confirm(self, question.format(who=item.author or "?", what=item.label or item.table,
-                                                   values=item.fields or "—")):
-            return False
-        self.error.clear()
-        try:
-            function(self.db, self.actor, item.id)
-        except NKError as error:
-            self.error.setText(str(error))
-            return False
-        self.done_label.setText(done.format(what=item.label or item.table))
-        self.reload()
-        return True
+    def _describe(self, item) -> tuple[str, str, str]:
+        return item.author or "?", item.label or item.table, item.fields or "—"
 
     def release_selected(self) -> bool:
         from nk_desktop.sync import conflicts
@@ -329,7 +353,7 @@ class LateEditModel(RowsModel):
                 e.author or "?", to_local(e.made_at).strftime("%H:%M %d/%m/%Y"))
 
 
-class LateEditDialog(_QueueDialog):
+class LateEditDialog(_DecisionDialog):
     """Marks received after this PC's lock, made on a PC that had not seen it yet: the principal keeps or reverts."""
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
@@ -338,41 +362,14 @@ class LateEditDialog(_QueueDialog):
 
         super().__init__(parent)
         self.db, self.actor, self._confirm = db, actor, confirm
-        self.setWindowTitle(_("Sửa sau khi khóa"))
-        intro = QLabel(_("Những điểm dưới đây được sửa trên một máy chưa nhận được lệnh khóa sổ, rồi mới đến máy "
-                         "này khi sổ đã khóa. Điểm đã được ghi, nhưng sổ khóa chưa in được cho đến khi Hiệu trưởng "
-                         "xem xét từng điểm: “Giữ” nếu điểm sửa là đúng, hoặc “Hoàn lại” để ghi lại giá trị cũ (ghi "
-                         "như một lần sửa điểm của Hiệu trưởng, gửi tới mọi máy). Cả hai đều được ghi vào nhật ký."))
-        intro.setWordWrap(True)
-        self.model = LateEditModel(self)
-        self.view = _table(self.model, (50, 150, 50, 170, 230, 120))
-        self.view.selectionModel().selectionChanged.connect(self._selected)
-        self.keep_button = QPushButton(_("Giữ…"))
-        self.keep_button.clicked.connect(self.keep_selected)
-        self.revert_button = QPushButton(_("Hoàn lại…"))
-        self.revert_button.clicked.connect(self.revert_selected)
-        self.decider = may_decide(actor)
-        self.keep_button.setVisible(self.decider)
-        self.revert_button.setVisible(self.decider)
-        self.error = _error_label()
-        self.done_label = QLabel()
-        self.done_label.setWordWrap(True)
-        self.count = QLabel()
-        close = QPushButton(_("Đóng"))
-        close.clicked.connect(self.reject)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.count, 1)
-        bottom.addWidget(self.keep_button)
-        bottom.addWidget(self.revert_button)
-        bottom.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.error)
-        layout.addWidget(self.done_label)
-        layout.addLayout(bottom)
-        self.resize(1000, 420)
-        self.reload()
+        self._build(_("Sửa sau khi khóa"), _(
+            "Những điểm dưới đây được sửa trên một máy chưa nhận được lệnh khóa sổ, rồi mới đến máy "
+            "này khi sổ đã khóa. Điểm đã được ghi, nhưng sổ khóa chưa in được cho đến khi Hiệu trưởng "
+            "xem xét từng điểm: “Giữ” nếu điểm sửa là đúng, hoặc “Hoàn lại” để ghi lại giá trị cũ (ghi "
+            "như một lần sửa điểm của Hiệu trưởng, gửi tới mọi máy). Cả hai đều được ghi vào nhật ký."),
+            LateEditModel(self), (50, 150, 50, 170, 230, 120),
+            ((_("Giữ…"), self.keep_selected), (_("Hoàn lại…"), self.revert_selected)), may_decide(actor), 1000)
+        self.keep_button, self.revert_button = self.buttons
 
     def _fetch(self) -> list:
         from nk_desktop.sync import late_edits
@@ -382,28 +379,10 @@ class LateEditDialog(_QueueDialog):
     def _count_text(self, n: int) -> str:
         return _("{n} điểm chờ xem xét.").format(n=n) if n else _("Không có điểm nào sửa sau khi khóa.")
 
-    def _selected(self, *_args) -> None:
-        usable = self.decider and self.current() is not None
-        self.keep_button.setEnabled(usable)
-        self.revert_button.setEnabled(usable)
-
-    def _decide(self, function, question: str, done: str) -> bool:
-        item = self.current()
-        if item is None:
-            return False
+    def _describe(self, item) -> tuple[str, str, str]:
         what = _("{topic} {milestone} của {pupil} (lớp {c})").format(topic=item.topic, milestone=item.milestone,
                                                                     pupil=item.pupil or "?", c=item.class_name)
-        if not self._confirm(self, question.format(who=item.author or "?", what=what, values=item.changes_text)):
-            return False
-        self.error.clear()
-        try:
-            function(self.db, self.actor, item.id)
-        except NKError as error:
-            self.error.setText(str(error))
-            return False
-        self.done_label.setText(done.format(what=what))
-        self.reload()
-        return True
+        return item.author or "?", what, item.changes_text
 
     def keep_selected(self) -> bool:
         from nk_desktop.sync import late_edits
