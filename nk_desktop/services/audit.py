@@ -77,6 +77,17 @@ INSERT_DETAILS = {
 }
 
 
+def empty_or_flag_text(value) -> str | None:
+    """How a sentence shows an empty value and a yes/no: "(trống)", "có", "không"; None for any other value."""
+    if value is None or value == "":
+        return _("(trống)")
+    if value is True:
+        return _("có")
+    if value is False:
+        return _("không")
+    return None
+
+
 class Names:
     """Turns stored ids into the names people know (one query per kind, per listing)."""
 
@@ -100,12 +111,9 @@ class Names:
         from nk_desktop.services.assessment_rules import SUBJECT_LEVELS, TRAIT_LEVELS, TRAIT_NAMES
         from nk_desktop.services.permissions import ROLE_LABELS, Role
 
-        if value is None or value == "":
-            return _("(trống)")
-        if value is True:
-            return _("có")
-        if value is False:
-            return _("không")
+        plain = empty_or_flag_text(value)
+        if plain is not None:
+            return plain
         if isinstance(value, dict) and "bytes" in value:
             return _("tệp {n} byte").format(n=value["bytes"])
         if isinstance(value, str):

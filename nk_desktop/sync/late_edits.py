@@ -26,6 +26,7 @@ from nk_desktop.clock import utcnow
 from nk_desktop.db import Database
 from nk_desktop.errors import NotFound, PermissionDenied, ValidationError
 from nk_desktop.i18n import _
+from nk_desktop.services.audit import empty_or_flag_text
 from nk_desktop.services.permissions import Action, Role, require
 from nk_desktop.sync.merge import BOOKKEEPING
 from nk_desktop.sync.ops import DELETED, canonical, encode_value
@@ -127,13 +128,8 @@ class Change:
 
     @staticmethod
     def _text(value) -> str:
-        if value is None or value == "":
-            return _("(trống)")
-        if value is True:
-            return _("có")
-        if value is False:
-            return _("không")
-        return str(value)
+        plain = empty_or_flag_text(value)
+        return str(value) if plain is None else plain
 
     @property
     def text(self) -> str:
