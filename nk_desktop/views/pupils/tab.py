@@ -147,6 +147,7 @@ class PupilsTab(QWidget):
         under = QHBoxLayout()
         self.counts_label = QLabel(self)
         self.counts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.counts_label.setWordWrap(True)  # the class-size and Điều 7.1 notes must not widen the window
         self.found_label = QLabel(self)
         under.addWidget(self.counts_label, 1)
         under.addWidget(self.found_label)
